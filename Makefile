@@ -1,0 +1,54 @@
+# Every target sets up what it needs: a .venv with ecd installed (idempotent,
+# skipped when pyproject.toml has not changed), and on Debian as root the CJK
+# font and Chromium (for the PDF). Where these cannot be installed the build
+# says so and goes on without them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.ecd-installed
+BENCH_VENV := .venv-bench
+JOBS ?= 2
+
+.PHONY: help setup system book test test-fast lab bench clean
+
+help:
+	@echo "make book   build the whole book from the shipped data (build/current/index.html)"
+	@echo "make test   run the test suite"
+	@echo "make lab    start JupyterLab with the ecd kernel"
+	@echo "make bench  run the benchmarks against the peers"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,dask,pdf]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+# System packages: a CJK font for figures, Chromium and poppler for the PDF.
+system:
+	@bash scripts/ensure-system.sh
+
+book: setup system
+	$(VENV)/bin/ecd build --publish -j $(JOBS)
+
+test: setup system
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lab: setup
+	$(PY) -m ipykernel install --user --name ecd --display-name "ecd (Python 3.11)"
+	$(VENV)/bin/jupyter lab --notebook-dir=. --ServerApp.open_browser=False
+
+$(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]' -r benchmarks/requirements.txt
+	@touch $@
+
+bench: $(BENCH_VENV)/.installed
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BENCH_VENV)/bin/python $$b || exit $$?; done
+
+clean:
+	rm -rf build data/processed

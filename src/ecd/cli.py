@@ -1,0 +1,101 @@
+"""The ``ecd`` command line.
+
+Exit codes: 0 ok, 2 usage/config/data error, 10 published with fallbacks,
+20 nothing published (see ``ecd.book``).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ecd.errors import BuildError, ConfigError, DataError, EcdError, LockError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_FALLBACKS = 10
+EXIT_NOTHING = 20
+
+
+def _cmd_data_build(args: argparse.Namespace) -> int:
+    from ecd import data
+
+    summary = data.build()
+    print(summary)
+    return EXIT_OK
+
+
+def _cmd_data_check(args: argparse.Namespace) -> int:
+    from ecd import data
+
+    summary = data.check()
+    print(summary)
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from ecd import book
+
+    return book.build_cli(args)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from ecd import book
+
+    return book.status_cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ecd", description="0–3 ECD blue book workbench")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("data", help="raw data and the warehouse")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    dsub.add_parser("build", help="validate every raw file and rebuild the warehouse").set_defaults(
+        func=_cmd_data_build
+    )
+    dsub.add_parser("check", help="validate every raw file without writing").set_defaults(
+        func=_cmd_data_check
+    )
+
+    for name in ("build", "run"):
+        b = sub.add_parser(name, help="execute and render the book" if name == "build" else "execute notebooks")
+        b.add_argument("--publish", action="store_true", help="promote to build/current when required chapters succeed")
+        b.add_argument("-j", "--jobs", type=int, default=1)
+        b.add_argument("--only", action="append", default=[], help="chapter id (repeatable)")
+        b.add_argument("--force", action="store_true", help="ignore the cache")
+        b.add_argument("--keep-going", action="store_true")
+        b.add_argument("--timeout", type=int, default=None, help="seconds per notebook")
+        b.add_argument("--param", action="append", default=[], metavar="CHAPTER.NAME=VALUE")
+        b.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
+        b.set_defaults(func=_cmd_build, render=(name == "build"))
+
+    s = sub.add_parser("status", help="fresh/stale per target")
+    s.add_argument("--why", action="store_true")
+    s.set_defaults(func=_cmd_status)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors already
+        return int(e.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except LockError as e:
+        print(f"ecd: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ConfigError, DataError) as e:
+        print(f"ecd: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except BuildError as e:
+        print(f"ecd: build failed: {e}", file=sys.stderr)
+        return EXIT_NOTHING
+    except EcdError as e:
+        print(f"ecd: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

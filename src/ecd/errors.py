@@ -1,0 +1,109 @@
+"""Named exceptions and warnings of ``ecd``.
+
+Every error a user can provoke is one of these. Messages name the file, row and
+column (or the parameter), show what was found and what was expected, and say
+how to fix it.
+
+Hierarchy::
+
+    EcdError (Exception)
+    ├── ConfigError            bad parameter, manifest or option  (CLI exit 2)
+    │   └── ParameterError     one named parameter has a bad value
+    ├── DataError              a data file or frame is malformed   (CLI exit 2)
+    │   ├── SchemaError        values break a schema (collects every failure)
+    │   ├── ProvenanceError    missing/incorrect .meta.yaml, sha256 mismatch
+    │   └── MissingDataError   missing values where ``missing="raise"``
+    ├── DesignError            an invalid survey design (lonely PSU, bad fpc, ...)
+    ├── ModelError             a model cannot be fitted on these data
+    └── BuildError             the book build failed (execution, rendering, lock)
+        └── LockError          another build holds the lock
+
+    EcdWarning (UserWarning)   raised as errors in the test suite
+"""
+from __future__ import annotations
+
+__all__ = [
+    "EcdError",
+    "ConfigError",
+    "ParameterError",
+    "DataError",
+    "SchemaError",
+    "ProvenanceError",
+    "MissingDataError",
+    "DesignError",
+    "ModelError",
+    "BuildError",
+    "LockError",
+    "EcdWarning",
+]
+
+
+class EcdError(Exception):
+    """Base class of every error raised on purpose by ``ecd``."""
+
+
+class ConfigError(EcdError, ValueError):
+    """A configuration, manifest or option is invalid."""
+
+
+class ParameterError(ConfigError):
+    """A function or notebook parameter has an invalid value.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name.
+    message : str
+        What was found, what was expected and how to fix it.
+    """
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(f"parameter {name!r}: {message}")
+
+
+class DataError(EcdError, ValueError):
+    """A data file or data frame is malformed."""
+
+
+class SchemaError(DataError):
+    """Values break a schema.
+
+    ``failures`` holds one human-readable line per failing cell so that every
+    problem is reported at once (lazy validation).
+    """
+
+    def __init__(self, message: str, failures: list[str] | None = None):
+        self.failures = list(failures or [])
+        text = message
+        if self.failures:
+            text += "\n" + "\n".join(f"  - {f}" for f in self.failures)
+        super().__init__(text)
+
+
+class ProvenanceError(DataError):
+    """A raw file's metadata sidecar is missing, incomplete or does not match the file."""
+
+
+class MissingDataError(DataError):
+    """Missing values were found where ``missing="raise"`` (the default)."""
+
+
+class DesignError(EcdError, ValueError):
+    """A survey design is invalid (weights, strata, PSUs, fpc, lonely PSUs)."""
+
+
+class ModelError(EcdError, ValueError):
+    """A statistical model cannot be fitted on the data given."""
+
+
+class BuildError(EcdError, RuntimeError):
+    """The book build failed."""
+
+
+class LockError(BuildError):
+    """Another build holds the build lock."""
+
+
+class EcdWarning(UserWarning):
+    """A warning raised by ``ecd`` (the test suite turns these into errors)."""

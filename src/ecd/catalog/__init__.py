@@ -1,0 +1,196 @@
+"""The indicator and geography catalog of ``ecd`` (packaged YAML, no I/O beyond the package).
+
+``indicators.yaml`` describes every indicator code that occurs in ``data/raw``:
+Chinese and English names, unit, Nurturing Care domain, direction, definition,
+the sources that carry it, how it differs from look-alike indicators (NHC
+official ``imr`` vs UN IGME ``imr_igme``) and the policy targets that refer to
+it. ``geo.yaml`` lists the 31 provinces (ISO 3166-2:CN, GB/T 2260, names,
+east/central/west), the aggregates (``CN``, ``CN-EAST`` …, ``WLD``) and the
+countries (ISO3) used in the data.
+
+Examples
+--------
+>>> import ecd.catalog
+>>> ecd.catalog.indicator("imr")["name_zh"]
+'婴儿死亡率'
+>>> ecd.catalog.geo_name("CN-GD"), ecd.catalog.geo_name("JPN", lang="en")
+('广东', 'Japan')
+>>> len(ecd.catalog.provinces())
+31
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ecd.catalog._load import (
+    catalog_doc,
+    geo_doc,
+    geo_table,
+    indicator_entry,
+    known_geos,
+    unknown_code_error,
+)
+from ecd.errors import ParameterError
+
+__all__ = ["indicators", "indicator", "provinces", "geos", "geo_name", "domains", "policies", "known_geos"]
+
+_INDICATOR_COLUMNS = [
+    "code", "name_zh", "name_en", "unit", "domain", "direction", "definition",
+    "sources", "policy", "target_of", "comparison", "n_targets",
+]
+
+
+def indicators() -> pd.DataFrame:
+    """All catalogued indicator codes, one row each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code, name_zh, name_en, unit, domain, direction, definition,
+        sources`` (comma-separated source ids), ``policy, target_of, comparison``
+        (set for policy-target codes only) and ``n_targets`` (number of targets
+        that refer to the indicator).
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> cat = ecd.catalog.indicators()
+    >>> cat.set_index("code").loc["u5mr", ["domain", "direction"]].tolist()
+    ['good_health', 'adverse']
+    """
+    rows = []
+    for code, e in catalog_doc()["indicators"].items():
+        rows.append({
+            "code": code,
+            **{k: e[k] for k in ("name_zh", "name_en", "unit", "domain", "direction", "definition")},
+            "sources": ", ".join(e["sources"]),
+            "policy": e.get("policy"),
+            "target_of": e.get("target_of"),
+            "comparison": e.get("comparison"),
+            "n_targets": len(e.get("targets", [])),
+        })
+    return pd.DataFrame(rows, columns=_INDICATOR_COLUMNS)
+
+
+def indicator(code: str) -> dict:
+    """The full catalog entry of one indicator (a fresh copy).
+
+    Parameters
+    ----------
+    code : str
+        Indicator code, e.g. ``"imr"``.
+
+    Returns
+    -------
+    dict
+        Keys ``name_zh, name_en, unit, domain, direction, definition, sources``
+        and, where they apply, ``related, differs_from, targets`` (indicators) or
+        ``policy, target_of, comparison`` (policy targets).
+
+    Raises
+    ------
+    ecd.errors.ParameterError
+        If the code is not catalogued (the message suggests close matches).
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> [t["code"] for t in ecd.catalog.indicator("nmr")["targets"]]
+    ['hcaip2025_target_max_nmr', 'ncpd2030_target_max_nmr']
+    """
+    entry = indicator_entry(code)
+    entry["code"] = code
+    return entry
+
+
+def provinces() -> pd.DataFrame:
+    """The 31 provincial-level divisions of mainland China.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``geo`` (ISO 3166-2:CN, e.g. ``CN-BJ``), ``gb2260`` (string,
+        e.g. ``"110000"``), ``name_zh``, ``name_en``, ``region``
+        (``east``/``central``/``west``).
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> p = ecd.catalog.provinces()
+    >>> p.groupby("region").size().to_dict()
+    {'central': 8, 'east': 11, 'west': 12}
+    """
+    rows = [
+        {"geo": g, "gb2260": e["gb2260"], "name_zh": e["name_zh"], "name_en": e["name_en"], "region": e["region"]}
+        for g, e in geo_doc()["provinces"].items()
+    ]
+    return pd.DataFrame(rows, columns=["geo", "gb2260", "name_zh", "name_en", "region"])
+
+
+def geos() -> pd.DataFrame:
+    """Every geographic code known to ``ecd`` with its level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``geo, level`` (``country``/``region``/``world``/``province``),
+        ``name_zh, name_en, region, gb2260`` (the last two empty except for provinces).
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> ecd.catalog.geos().set_index("geo").loc["CN-WEST", "level"]
+    'region'
+    """
+    return pd.DataFrame(list(geo_table()), columns=["geo", "level", "name_zh", "name_en", "region", "gb2260"])
+
+
+def geo_name(code: str, lang: str = "zh") -> str:
+    """The display name of a geographic code.
+
+    Parameters
+    ----------
+    code : str
+        ``CN``, ``CN-XX`` province, ``CN-EAST``/``CN-CENTRAL``/``CN-WEST``,
+        an ISO3 country code in the catalog, or ``WLD``.
+    lang : {"zh", "en"}
+        Language of the name.
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> ecd.catalog.geo_name("CN-XZ", lang="en")
+    'Tibet (Xizang)'
+    """
+    if lang not in ("zh", "en"):
+        raise ParameterError("lang", f"got {lang!r}; expected 'zh' or 'en'")
+    names = {r[0]: (r[2], r[3]) for r in geo_table()}
+    if code not in names:
+        raise unknown_code_error("code", code, names, "geo code")
+    return names[code][0 if lang == "zh" else 1]
+
+
+def domains() -> pd.DataFrame:
+    """The domains used in the catalog (Nurturing Care components plus services, demography, economy, policy_target).
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> "responsive_caregiving" in set(ecd.catalog.domains()["domain"])
+    True
+    """
+    d = catalog_doc()["domains"]
+    return pd.DataFrame([{"domain": k, **v} for k, v in d.items()], columns=["domain", "name_zh", "name_en"])
+
+
+def policies() -> pd.DataFrame:
+    """The policies whose targets appear in the data (code prefix, zh/en names).
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> ecd.catalog.policies().set_index("policy").loc["ncpd2030", "name_zh"]
+    '中国儿童发展纲要（2021—2030年）'
+    """
+    d = catalog_doc()["policies"]
+    return pd.DataFrame([{"policy": k, **v} for k, v in d.items()], columns=["policy", "name_zh", "name_en"])

@@ -44,6 +44,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return book.status_cli(args)
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from ecd import book
+
+    return book.diff_cli(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ecd", description="0–3 ECD blue book workbench")
     sub = p.add_subparsers(dest="command", required=True)
@@ -59,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in ("build", "run"):
         b = sub.add_parser(name, help="execute and render the book" if name == "build" else "execute notebooks")
-        b.add_argument("--publish", action="store_true", help="promote to build/current when required chapters succeed")
+        b.add_argument("--publish", action="store_true",
+                       help="promote to build/current when every required chapter succeeded (the default for build)")
+        b.add_argument("--no-publish", action="store_true", help="leave the run staged in build/runs/ only")
+        b.add_argument("--no-pdf", action="store_true", help="skip the PDF")
+        b.add_argument("--executor", choices=["local", "dask"], default="local")
+        b.add_argument("--scheduler", default=None, help="Dask scheduler address (with --executor dask)")
         b.add_argument("-j", "--jobs", type=int, default=1)
         b.add_argument("--only", action="append", default=[], help="chapter id (repeatable)")
         b.add_argument("--force", action="store_true", help="ignore the cache")
@@ -68,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("--param", action="append", default=[], metavar="CHAPTER.NAME=VALUE")
         b.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
         b.set_defaults(func=_cmd_build, render=(name == "build"))
+        if name == "run":
+            b.set_defaults(no_publish=True)
+
+    df = sub.add_parser("diff", help="what changed between two releases")
+    df.add_argument("old", help="release folder or run id")
+    df.add_argument("new", help="release folder or run id")
+    df.add_argument("-o", "--output", default=None, help="folder for diff.html and diff.json")
+    df.set_defaults(func=_cmd_diff)
 
     s = sub.add_parser("status", help="fresh/stale per target")
     s.add_argument("--why", action="store_true")

@@ -1,0 +1,103 @@
+"""The book: notebook-side helpers (glue, figure, table) and the build pipeline.
+
+In a chapter notebook::
+
+    import ecd
+    ecd.book.glue("nmr_gap_2015", 4.2, fmt="{:.1f}", origin="MCHSS 2015")
+    ecd.book.figure(fig, label="fig-nmr", caption="新生儿死亡率", source="MCHSS")
+
+From the shell: ``ecd build`` (see README). Exit codes: 0 ok, 2 usage/config
+error, 10 published with fallbacks, 20 nothing published.
+"""
+from __future__ import annotations
+
+from ecd.book._display import MIME_GLUE, figure, format_value, glue, table
+
+__all__ = ["glue", "figure", "table", "format_value", "MIME_GLUE", "build", "status", "load_manifest",
+           "diff", "build_cli", "status_cli", "diff_cli"]
+
+
+def build(**kwargs):
+    """Build the book (see :func:`ecd.book._build.build`)."""
+    from ecd.book._build import build as _b
+
+    return _b(**kwargs)
+
+
+def status(overrides=None):
+    from ecd.book._build import status as _s
+
+    return _s(overrides)
+
+
+def load_manifest(path=None, overrides=None):
+    from ecd.book._manifest import load_manifest as _l
+
+    return _l(path, overrides)
+
+
+def diff(old, new):
+    """Compare two releases (folders); returns the diff dict."""
+    from pathlib import Path
+
+    from ecd.book._diff import diff_sites
+
+    return diff_sites(Path(old) if old else None, Path(new))
+
+
+def _overrides(params: list[str]) -> dict:
+    from ecd.errors import ConfigError
+
+    out = {}
+    for p in params:
+        if "=" not in p or "." not in p.split("=", 1)[0]:
+            raise ConfigError(f"--param {p!r}: expected CHAPTER.NAME=VALUE")
+        k, v = p.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+def build_cli(args) -> int:
+    from ecd.book._build import build as _b
+
+    res = _b(jobs=args.jobs, only=args.only, force=args.force, keep_going=args.keep_going, timeout=args.timeout,
+             overrides=_overrides(args.param), publish=not args.no_publish, render=args.render, wait=args.wait,
+             executor=args.executor, scheduler=args.scheduler, pdf=False if args.no_pdf else None)
+    return res.exit_code
+
+
+def status_cli(args) -> int:
+    rows = status()
+    for r in rows:
+        line = f"{r['state']:<6} {r['id']}"
+        if args.why and r["why"]:
+            line += "  (changed: " + ", ".join(r["why"]) + ")"
+        print(line)
+    return 0
+
+
+def diff_cli(args) -> int:
+    import json
+    from pathlib import Path
+
+    from ecd import paths
+    from ecd.book._diff import diff_html, diff_sites
+    from ecd.errors import ConfigError
+
+    def resolve(x):
+        p = Path(x)
+        for cand in (p, paths.build_dir() / x, *paths.releases_dir().glob(f"*/{x}")):
+            if cand.is_dir():
+                return cand
+        raise ConfigError(f"release {x!r} not found (give a folder or a run id under build/releases)")
+
+    a, b = resolve(args.old), resolve(args.new)
+    d = diff_sites(a, b)
+    out = Path(args.output) if args.output else paths.build_dir() / f"diff-{a.name}-{b.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "diff.json").write_text(json.dumps(d, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "diff.html").write_text("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>版本差异</title></head><body>"
+                                   + diff_html(d) + "</body></html>", encoding="utf-8")
+    print(f"{len(d['numbers'])} number(s), {len(d['table_cells'])} table cell(s), {len(d['figures_changed'])} figure(s) changed; "
+          f"written to {out}")
+    return 0

@@ -1,0 +1,494 @@
+"""The build: plan (cache keys), execute (papermill), render (nbconvert), assemble, publish."""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import nbformat
+
+import ecd
+from ecd import paths
+from ecd.book import _cache, _render
+from ecd.book._manifest import Chapter, Manifest, load_manifest
+from ecd.book._publish import BuildLock, atomic_write, current_release, new_run_id, previous_release, promote
+from ecd.errors import BuildError, ConfigError
+
+EXIT_OK, EXIT_USAGE, EXIT_FALLBACKS, EXIT_NOTHING = 0, 2, 10, 20
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+# ----------------------------------------------------------------------------- planning
+def _input_hashes(m: Manifest, c: Chapter, step_keys: dict) -> dict:
+    home = paths.home()
+    out = {}
+    for u in c.uses:
+        out[u] = step_keys[u] if u in step_keys else _cache.hash_path(home / u)
+    return out
+
+
+def exec_parts(m: Manifest, c: Chapter, step_keys: dict) -> dict:
+    """The named parts of a chapter's execution key."""
+    return {
+        "code": _cache.code_hash(paths.home() / c.notebook),
+        "params": _cache.params_hash(c.params),
+        "inputs": _cache.combine(_input_hashes(m, c, step_keys)),
+        "src": _cache.src_hash(),
+        "env": _cache.env_hash(),
+        "epoch": str(_cache.EPOCH),
+    }
+
+
+def data_step_keys(m: Manifest) -> dict:
+    home = paths.home()
+    return {d.id: _cache.combine({u: _cache.hash_path(home / u) for u in d.uses} or {"raw": _cache.hash_path(paths.raw_dir())})
+            for d in m.data_steps}
+
+
+def _state_path(cid: str) -> Path:
+    return paths.cache_dir() / "state" / f"{cid}.json"
+
+
+def _exec_store(key: str) -> Path:
+    return paths.cache_dir() / "exec" / key
+
+
+# ----------------------------------------------------------------------------- status
+@dataclass
+class ChapterState:
+    id: str
+    group: str
+    state: str = "pending"  # ok | cached | failed | timeout | skipped | not-run
+    seconds: float = 0.0
+    cache_hit: bool = False
+    error: str | None = None
+    notebook: str | None = None
+
+
+@dataclass
+class BuildResult:
+    run_id: str
+    exit_code: int
+    published: bool
+    release: str | None
+    chapters: list = field(default_factory=list)
+    fallbacks: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+
+
+def _sanitize(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text.replace(str(paths.home()), "<ECD_HOME>")
+
+
+# ----------------------------------------------------------------------------- rendering
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                              keep_trailing_newline=True)
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(paths.home()), "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _render_key(m: Manifest, group: list[Chapter], executed: dict) -> str:
+    parts = {c.id: _cache.sha256_bytes(Path(executed[c.id]).read_bytes()) for c in group}
+    c0 = group[0]
+    prose = (paths.home() / c0.prose).read_text(encoding="utf-8") if c0.prose else ""
+    parts.update({"templates": _cache.hash_path(TEMPLATES), "prose": _cache.sha256_text(prose),
+                  "number": c0.number, "title": c0.title, "book": json.dumps(m.book, sort_keys=True, ensure_ascii=False),
+                  "renderer": _cache.hash_path(Path(__file__).parent / "_render.py"),
+                  "bib": _cache.hash_path(paths.chapters_dir() / "references.bib") if (paths.chapters_dir() / "references.bib").exists() else ""})
+    return _cache.combine(parts)
+
+
+def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | None) -> dict:
+    """Render one manifest chapter (all its foreach sections) to an HTML body and its records."""
+    c0 = group[0]
+    prose = (paths.home() / c0.prose).read_text(encoding="utf-8") if c0.prose else ""
+    counters = {"figure": 0, "table": 0}
+    cites = {"entries": bib or {}, "order": []}
+    parts, numbers, tables, figures = [], {}, {}, {}
+    for c in group:
+        nb = nbformat.read(executed[c.id], as_version=4)
+        outs = _render.collect(nb)
+        suffix = f"--{c.id.split('--', 1)[1]}" if c.section else ""
+        nums = _render.number_items(outs.items, c.number, counters)
+        anchors = {it["label"]: it["label"] + suffix for it in outs.items}
+        refs = {label: (nums[label], anchors[label]) for label in nums}
+        where = f"chapter {c.id} ({c0.prose or 'no prose'})"
+        composed = _render.compose(prose, outs, refs, anchors, where, cites)
+        for i, cell in enumerate(composed.cells):
+            cell["id"] = f"c{i}"
+        body = _render.to_html(composed)
+        if c.section:
+            body = (f'<section class="foreach-section" id="sec{html.escape(suffix)}">'
+                    f'<h2>{html.escape(c.section_title or c.section)}</h2>{body}</section>')
+        parts.append(body)
+        for name, g in outs.glue.items():
+            numbers[f"{c.id}:{name}"] = {k: g.get(k) for k in ("value", "text", "origin", "unit")}
+        for it in outs.items:
+            key = f"{c.id}:{it['label']}"
+            if it["kind"] == "table":
+                tables[key] = {"caption": it["caption"], "source": it["source"], "cells": it.get("cells")}
+            else:
+                figures[key] = {"caption": it["caption"], "source": it["source"], "sha256": _cache.sha256_text(it["png"])}
+    notes = ""
+    if cites["order"]:
+        from ecd.book._bib import format_gbt7714
+
+        items = "".join(f'<li id="ref-{html.escape(k)}">[{i + 1}] {html.escape(format_gbt7714(bib[k]))}</li>'
+                        for i, k in enumerate(cites["order"]))
+        notes += f'<section class="references"><h2>参考文献</h2><ol class="bib">{items}</ol></section>'
+    glued = [(k, v) for k, v in numbers.items() if v.get("origin")]
+    if glued:
+        rows = "".join(f"<li><b>{html.escape(v['text'] or '')}</b>（{html.escape(k.split(':', 1)[1])}）：{html.escape(v['origin'])}</li>"
+                       for k, v in glued)
+        notes += f'<section class="notes"><h2>本章数字来源</h2><ul>{rows}</ul></section>'
+    title = f'<h1 class="chapter-title">第{c0.number}章 {html.escape(c0.title)}</h1>'
+    return {"body": title + "".join(parts) + notes, "numbers": numbers, "tables": tables, "figures": figures}
+
+
+def _footer(m: Manifest, group: list[Chapter] | None, run_id: str, input_hashes: dict) -> str:
+    bits = [f"ecd {html.escape(ecd.__version__)}", f"git {html.escape(_git_commit())}", f"运行 {html.escape(run_id)}"]
+    if group:
+        params = json.dumps(group[0].params if len(group) == 1 else {k: v for k, v in group[0].params.items()
+                                                                      if all(c.params.get(k) == v for c in group)},
+                            ensure_ascii=False, sort_keys=True)
+        bits.append(f"参数 <code>{html.escape(params)}</code>")
+        if input_hashes:
+            bits.append("数据 " + "，".join(f"<code>{html.escape(k)}</code> sha256:{v[:12]}" for k, v in sorted(input_hashes.items())))
+    return "可复现信息：" + " · ".join(bits)
+
+
+def write_page(site: Path, name: str, m: Manifest, toc: list, current: str | None, page_title: str, body: str,
+               footer: str, has_pdf: bool) -> None:
+    tpl = _env().get_template("page.html.j2")
+    text = tpl.render(book=m.book, toc=toc, current=current, page_title=page_title, body=body, footer=footer,
+                      has_pdf=has_pdf)
+    (site / name).write_text(text, encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- build
+def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = False, timeout: int | None = None,
+          overrides: dict | None = None, publish: bool = True, render: bool = True, wait: bool = False,
+          executor: str = "local", scheduler: str | None = None, pdf: bool | None = None, log=None) -> BuildResult:
+    """Build the book; see the module docstring and README for the exit codes."""
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    m = load_manifest(overrides=overrides)
+    for o in only:
+        if o not in m.groups:
+            raise ConfigError(f"--only {o}: no chapter of that id; known: {m.groups}")
+    run_id = new_run_id()
+    with BuildLock(run_id, wait=wait, log=log):
+        return _build_locked(m, run_id, jobs=jobs, only=set(only), force=force, keep_going=keep_going,
+                             timeout=timeout, publish=publish, render=render, executor=executor,
+                             scheduler=scheduler, pdf=pdf, log=log)
+
+
+def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, timeout, publish, render, executor,
+                  scheduler, pdf, log) -> BuildResult:
+    t_start = time.monotonic()
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    home = paths.home()
+    run_dir = paths.runs_dir() / run_id
+    (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+    result = BuildResult(run_id=run_id, exit_code=EXIT_OK, published=False, release=None)
+
+    # 1. data steps (the warehouse) before any notebook reads it
+    step_keys = data_step_keys(m)
+    for d in m.data_steps:
+        marker = paths.cache_dir() / "data" / f"{d.id}.key"
+        if force or not marker.exists() or marker.read_text() != step_keys[d.id] or not paths.warehouse_parquet().exists():
+            from ecd import data
+
+            log(f"data: building the warehouse ({d.id})")
+            data.build()
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(step_keys[d.id])
+
+    # 2. plan: keys, cache hits, tasks
+    states = {c.id: ChapterState(c.id, c.group) for c in m.chapters}
+    executed: dict[str, Path] = {}
+    keys, parts_of = {}, {}
+    tasks = []
+    for c in m.chapters:
+        parts = exec_parts(m, c, step_keys)
+        key = _cache.combine(parts)
+        keys[c.id], parts_of[c.id] = key, parts
+        out = run_dir / "notebooks" / f"{c.id}.ipynb"
+        store = _exec_store(key) / "notebook.ipynb"
+        selected = not only or c.group in only
+        if store.exists() and (not force or not selected):
+            shutil.copyfile(store, out)
+            executed[c.id] = out
+            states[c.id].state, states[c.id].cache_hit = "cached", True
+            continue
+        if not selected:
+            states[c.id].state = "skipped"
+            continue
+        tasks.append({"id": c.id, "group": c.group, "after": list(c.after), "notebook": str(home / c.notebook),
+                      "output": str(out), "params": c.params, "cwd": str(home), "key": key,
+                      "timeout": timeout or c.timeout, "env": {"ECD_HOME": str(home)}})
+
+    # 3. execute in dependency order
+    total = len(tasks)
+    done_groups = {c.group for c in m.chapters} - {t["group"] for t in tasks}
+    waiting = list(tasks)
+    failed_groups: set = set()
+    stop = {"flag": False}
+    counter = {"n": 0}
+
+    def ready() -> list[dict]:
+        if stop["flag"]:
+            return []
+        out = [t for t in waiting if all(a in done_groups for a in t["after"])]
+        for t in out:
+            waiting.remove(t)
+        return out
+
+    def on_done(r: dict) -> None:
+        counter["n"] += 1
+        st = states[r["id"]]
+        st.seconds = r["seconds"]
+        st.notebook = f"runs/{run_id}/notebooks/{r['id']}.ipynb"
+        group = next(c.group for c in m.chapters if c.id == r["id"])
+        if r["ok"]:
+            st.state = "ok"
+            out = run_dir / "notebooks" / f"{r['id']}.ipynb"
+            executed[r["id"]] = out
+            store = _exec_store(keys[r["id"]])
+            store.mkdir(parents=True, exist_ok=True)
+            tmp = store / f".notebook.{run_id}.tmp"
+            shutil.copyfile(out, tmp)
+            tmp.replace(store / "notebook.ipynb")
+            log(f"[{counter['n']}/{total}] ok      {r['id']} ({r['seconds']:.1f} s)")
+        else:
+            st.state = "timeout" if r["timed_out"] else "failed"
+            st.error = _sanitize(r["error"])
+            failed_groups.add(group)
+            log(f"[{counter['n']}/{total}] FAILED  {r['id']}: {st.error}")
+            if not keep_going:
+                stop["flag"] = True
+        if all(states[c.id].state in ("ok", "cached") for c in m.chapters if c.group == group):
+            done_groups.add(group)
+
+    first = ready()
+    if first or waiting:
+        log(f"executing {total} notebook(s) with {jobs} worker(s) ({executor}); {len(m.chapters) - total} from cache")
+        if executor == "dask":
+            from ecd.book._execute import run_dask
+
+            run_dask(first, jobs, on_done, ready, scheduler=scheduler)
+        else:
+            from ecd.book._execute import run_local
+
+            run_local(first, jobs, on_done, ready)
+    for t in waiting:
+        states[t["id"]].state = "not-run"
+        states[t["id"]].error = "not run: an earlier chapter failed (use --keep-going to run the rest)" if stop["flag"] \
+            else "not run: a chapter it depends on failed"
+
+    # remember keys for `ecd status --why`
+    for c in m.chapters:
+        if c.id in executed:
+            atomic_write(_state_path(c.id), json.dumps({"key": keys[c.id], "parts": parts_of[c.id]}, sort_keys=True))
+
+    # 4. render and assemble
+    site = run_dir / "site"
+    site.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(TEMPLATES / "style.css", site / "style.css")
+    bib_path = paths.chapters_dir() / "references.bib"
+    bib = None
+    if bib_path.exists():
+        from ecd.book._bib import read_bib
+
+        bib = read_bib(bib_path)
+    toc = [{"id": g, "number": next(c.number for c in m.chapters if c.group == g),
+            "title": next(c.title for c in m.chapters if c.group == g), "href": f"{g}.html"} for g in m.groups]
+    records = {"numbers": {}, "tables": {}, "figures": {}, "chapters": {}}
+    prev = current_release()
+    required_failed, fallbacks = [], []
+    page_bodies: dict[str, str] = {}
+    if render:
+        for g in m.groups:
+            group = [c for c in m.chapters if c.group == g]
+            ok = all(c.id in executed for c in group)
+            rec = None
+            if ok:
+                try:
+                    rkey = _render_key(m, group, executed)
+                    rstore = paths.cache_dir() / "render" / f"{rkey}.json"
+                    if rstore.exists():
+                        rec = json.loads(rstore.read_text(encoding="utf-8"))
+                    else:
+                        rec = render_group(m, group, executed, bib)
+                        atomic_write(rstore, json.dumps(rec, ensure_ascii=False))
+                except (BuildError, ConfigError) as e:
+                    ok = False
+                    for c in group:
+                        states[c.id].state, states[c.id].error = "failed", _sanitize(str(e))
+                    log(f"render FAILED {g}: {e}")
+            if ok:
+                inputs = {}
+                for c in group:
+                    inputs.update(_input_hashes(m, c, step_keys))
+                footer = _footer(m, group, run_id, inputs)
+                page_bodies[g] = rec["body"]
+                write_page(site, f"{g}.html", m, toc, g, group[0].title, rec["body"], footer, False)
+                for k in ("numbers", "tables", "figures"):
+                    records[k].update(rec[k])
+                records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "ok"}
+                continue
+            required = any(c.required for c in group)
+            if required:
+                required_failed.append(g)
+                continue
+            old = (prev / f"{g}.html") if prev else None
+            if old and old.exists():
+                text = old.read_text(encoding="utf-8")
+                banner = ('<div class="banner-fallback" role="alert">本章在本次构建中未能更新（执行失败），'
+                          f'以下为上一版本（{html.escape(prev.name)}）的内容。</div>')
+                text = text.replace("<main>", "<main>\n" + banner, 1)
+                (site / f"{g}.html").write_text(text, encoding="utf-8")
+                fallbacks.append(g)
+                records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "fallback",
+                                          "from": prev.name}
+                old_nums = _read_json(prev / "numbers.json")
+                for k, v in old_nums.items():
+                    if k.split(":", 1)[0].split("--")[0] == g:
+                        records["numbers"][k] = v
+            else:
+                fallbacks.append(g)
+                records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "missing"}
+                body = (f'<h1 class="chapter-title">第{group[0].number}章 {html.escape(group[0].title)}</h1>'
+                        '<div class="banner-fallback" role="alert">本章执行失败，且没有可用的上一版本。</div>')
+                write_page(site, f"{g}.html", m, toc, g, group[0].title, body, _footer(m, None, run_id, {}), False)
+
+    for s in states.values():
+        if s.state in ("failed", "timeout", "not-run") and s.group not in required_failed and s.group not in fallbacks:
+            if any(c.required for c in m.chapters if c.group == s.group):
+                required_failed.append(s.group)
+    result.fallbacks = fallbacks
+    result.chapters = [states[c.id].__dict__ for c in m.chapters]
+
+    if render and not required_failed:
+        _write_index(site, m, toc, run_id, records)
+        _write_json(site / "numbers.json", records["numbers"])
+        _write_json(site / "tables.json", records["tables"])
+        _write_json(site / "figures.json", records["figures"])
+        _write_json(site / "chapters.json", records["chapters"])
+        from ecd.book._diff import write_changes
+
+        base = previous_release()
+        write_changes(site, base, m, toc, run_id)
+        want_pdf = pdf if pdf is not None else True
+        if want_pdf:
+            from ecd.book._pdf import write_pdf
+
+            msg = write_pdf(site, m, toc, page_bodies, log)
+            if msg:
+                result.messages.append(msg)
+
+    # 5. publish
+    if required_failed:
+        result.exit_code = EXIT_NOTHING
+        log(f"nothing published: required chapter(s) failed: {', '.join(sorted(set(required_failed)))}; "
+            f"build/current still shows the last good edition")
+    elif render and publish:
+        release = promote(site, m.book["edition"], run_id)
+        result.published, result.release = True, str(release.relative_to(paths.build_dir()))
+        result.exit_code = EXIT_FALLBACKS if fallbacks else EXIT_OK
+        log(f"published {result.release}" + (f" with fallbacks: {', '.join(fallbacks)}" if fallbacks else ""))
+    elif fallbacks:
+        result.exit_code = EXIT_FALLBACKS
+    seconds = round(time.monotonic() - t_start, 2)
+    status = {"run_id": run_id, "started": started, "seconds": seconds, "exit_code": result.exit_code,
+              "published": result.published, "release": result.release, "fallbacks": fallbacks,
+              "required_failed": sorted(set(required_failed)), "chapters": result.chapters,
+              "messages": result.messages}
+    _write_status(run_dir, status, m)
+    return result
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_json(path: Path, obj) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _write_index(site: Path, m: Manifest, toc: list, run_id: str, records: dict) -> None:
+    rows = "".join(
+        f'<li><a href="{html.escape(t["href"])}">第{t["number"]}章 {html.escape(t["title"])}</a>'
+        + (' <span class="status-fallback">（沿用上一版本）</span>' if records["chapters"].get(t["id"], {}).get("state") == "fallback" else "")
+        + (' <span class="status-failed">（本次未能生成）</span>' if records["chapters"].get(t["id"], {}).get("state") == "missing" else "")
+        + "</li>" for t in toc)
+    sub = f"<p class=\"subtitle\">{html.escape(m.book.get('subtitle', ''))}</p>" if m.book.get("subtitle") else ""
+    body = (f'<h1 class="chapter-title">{html.escape(m.book["title"])}</h1>{sub}'
+            f'<p>{html.escape(m.book["edition"])} 年版 · {html.escape(m.book.get("publisher", ""))}</p>'
+            f'<h2>目录</h2><ol class="index-toc">{rows}</ol>'
+            '<p><a href="changes.html">与上一版本相比的变化</a></p>')
+    write_page(site, "index.html", m, toc, None, "目录", body, _footer(m, None, run_id, {}), (site / "book.pdf").exists())
+
+
+def _write_status(run_dir: Path, status: dict, m: Manifest) -> None:
+    text = json.dumps(status, ensure_ascii=False, indent=1)
+    atomic_write(run_dir / "status.json", text)
+    atomic_write(paths.build_dir() / "status.json", text)
+    rows = []
+    for c in status["chapters"]:
+        cls = {"ok": "status-ok", "cached": "status-ok", "failed": "status-failed", "timeout": "status-failed",
+               "not-run": "status-failed"}.get(c["state"], "")
+        link = f'<a href="{html.escape(c["notebook"])}">notebook</a>' if c.get("notebook") and c["state"] in ("failed", "timeout") else ""
+        rows.append(f'<tr><td>{html.escape(c["id"])}</td><td class="{cls}">{html.escape(c["state"])}</td>'
+                    f'<td>{c["seconds"]:.1f}</td><td>{"yes" if c["cache_hit"] else "no"}</td>'
+                    f'<td>{html.escape(c.get("error") or "")}</td><td>{link}</td></tr>')
+    page = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>构建状态</title></head><body>"
+            f"<h1>构建状态 {html.escape(status['run_id'])}</h1>"
+            f"<p>exit {status['exit_code']} · published: {status['published']} · release: {html.escape(str(status['release']))} · "
+            f"{status['seconds']} s</p><table border=1 cellpadding=4><tr><th>chapter</th><th>state</th><th>seconds</th>"
+            f"<th>cache hit</th><th>error</th><th></th></tr>{''.join(rows)}</table></body></html>")
+    atomic_write(paths.build_dir() / "status.html", page)
+    atomic_write(run_dir / "status.html", page.replace('href="runs/', 'href="../../runs/'))
+    site = run_dir / "site"
+    if site.exists():
+        (site / "status.html").write_text(page.replace('href="runs/', 'href="../../../runs/'), encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- status (fresh / stale)
+def status(overrides: dict | None = None) -> list[dict]:
+    """Per chapter: fresh (cached result matches) or stale, and which key parts changed."""
+    m = load_manifest(overrides=overrides)
+    step_keys = data_step_keys(m)
+    out = []
+    for c in m.chapters:
+        parts = exec_parts(m, c, step_keys)
+        key = _cache.combine(parts)
+        fresh = (_exec_store(key) / "notebook.ipynb").exists()
+        why = []
+        if not fresh:
+            prev = _read_json(_state_path(c.id))
+            if not prev:
+                why = ["never built"]
+            else:
+                why = [p for p in parts if prev.get("parts", {}).get(p) != parts[p]] or ["cache entry missing"]
+        out.append({"id": c.id, "state": "fresh" if fresh else "stale", "why": why})
+    return out

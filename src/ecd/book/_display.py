@@ -1,0 +1,123 @@
+"""What a book notebook calls to hand numbers, figures and tables to the book.
+
+Each call displays a normal Jupyter output (so the notebook reads well in
+JupyterLab) and tags it with metadata the assembler reads back from the
+executed notebook: numbers glued into prose, figures and tables numbered
+图/表 x-y with a caption and a source line.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import numbers
+from typing import Any
+
+from ecd.errors import ParameterError
+
+MIME_GLUE = "application/vnd.ecd.glue+json"
+MIME_TABLE = "application/vnd.ecd.table+json"
+META_KEY = "ecd"
+
+_LABEL_PREFIX = {"figure": "fig-", "table": "tbl-"}
+
+
+def _publish(data: dict, metadata: dict | None = None) -> None:
+    from IPython.display import publish_display_data
+
+    publish_display_data(data, metadata=metadata or {})
+
+
+def _check_label(kind: str, label: str) -> None:
+    prefix = _LABEL_PREFIX[kind]
+    if not isinstance(label, str) or not label.startswith(prefix) or not label[len(prefix):].replace("-", "").replace("_", "").isalnum():
+        raise ParameterError("label", f"{label!r} is not a {kind} label; expected {prefix}<name> (letters, digits, - or _)")
+
+
+def format_value(value: Any, fmt: str | None = None) -> str:
+    """Format a glued value the way the prose shows it (thousands separators for large ints)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError("value", f"{value!r} cannot be glued into prose; handle missing data explicitly")
+        if fmt:
+            return fmt.format(value)
+        if isinstance(value, numbers.Integral):
+            return f"{int(value):,}"
+        return f"{float(value):,.1f}"
+    if fmt:
+        return fmt.format(value)
+    return str(value)
+
+
+def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = None, unit: str | None = None) -> str:
+    """Record a number (or short text) for the chapter prose, which shows it as ``{{name}}``.
+
+    Parameters
+    ----------
+    name : str
+        Placeholder name used in the prose (letters, digits, ``_``).
+    value : number or str
+        The value; NaN/inf are refused (say in words that data are missing instead).
+    fmt : str, optional
+        ``str.format`` pattern, e.g. ``"{:.1f}"``.
+    origin : str, optional
+        Where the number comes from; shown to the reader on hover and in the
+        chapter's notes.
+    unit : str, optional
+        Unit, recorded for the edition diff.
+
+    Returns
+    -------
+    str
+        The formatted text.
+
+    Examples
+    --------
+    >>> from ecd.book import format_value
+    >>> format_value(3.14159, "{:.2f}")
+    '3.14'
+    """
+    if not isinstance(name, str) or not name.replace("_", "").isalnum() or not name[:1].isalpha():
+        raise ParameterError("name", f"{name!r} is not a valid glue name (letters, digits and _, starting with a letter)")
+    text = format_value(value, fmt)
+    raw = value
+    if hasattr(value, "item"):
+        raw = value.item()
+    payload = {"name": name, "value": raw if isinstance(raw, (int, float, str, bool)) else str(raw),
+               "text": text, "origin": origin or "", "unit": unit or ""}
+    _publish({MIME_GLUE: payload, "text/plain": f"{name} = {text}"})
+    return text
+
+
+def figure(fig, *, label: str, caption: str, source: str, alt: str | None = None) -> None:
+    """Show a matplotlib figure as a numbered book figure (图) with its source line.
+
+    The figure is written as PNG without timestamps (reproducible bytes) and closed.
+    """
+    _check_label("figure", label)
+    if not source:
+        raise ParameterError("source", f"figure {label} has no source; every book figure says where its data came from")
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    meta = {META_KEY: {"kind": "figure", "label": label, "caption": caption, "source": source, "alt": alt or caption}}
+    _publish({"image/png": png, "text/plain": f"[{label}] {caption}"}, meta)
+
+
+def table(df, *, label: str, caption: str, source: str, index: bool = False, na_rep: str = "—") -> None:
+    """Show a DataFrame as a numbered book table (表) with its source line.
+
+    Missing cells show ``na_rep`` ("—"); every string is HTML-escaped.
+    """
+    _check_label("table", label)
+    if not source:
+        raise ParameterError("source", f"table {label} has no source; every book table says where its data came from")
+    html = df.to_html(index=index, escape=True, na_rep=na_rep, classes="ecd-table", border=0)
+    shown = df.reset_index() if index else df
+    cells = json.loads(shown.astype(object).where(shown.notna(), None).to_json(orient="split", index=False, force_ascii=False))
+    meta = {META_KEY: {"kind": "table", "label": label, "caption": caption, "source": source}}
+    _publish({"text/html": html, MIME_TABLE: cells, "text/plain": f"[{label}] {caption}"}, meta)

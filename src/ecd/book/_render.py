@@ -1,0 +1,165 @@
+"""Turn an executed notebook plus its prose into chapter HTML.
+
+The executed notebook gives glued numbers, figures and tables (tagged by
+``ecd.book.glue/figure/table``). The prose (``chapters/<id>.md``) gives the
+text; in it ``{{name}}`` is a glued number, ``@fig-x``/``@tbl-x`` a
+cross-reference, ``[[fig-x]]`` on a line of its own places a figure or table
+(unplaced ones follow the prose in notebook order) and ``[@key]`` cites
+``references.bib``. A composed notebook (markdown + HTML outputs, no code) is
+rendered by nbconvert's HTML exporter with inputs excluded, so no code, stderr
+or traceback reaches the book.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from ecd.book._display import META_KEY, MIME_GLUE, MIME_TABLE
+from ecd.errors import BuildError
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
+_XREF = re.compile(r"@((?:fig|tbl)-[A-Za-z0-9_-]*[A-Za-z0-9])")
+_PLACE = re.compile(r"^\s*\[\[((?:fig|tbl)-[A-Za-z0-9_-]+)\]\]\s*$")
+_CITE = re.compile(r"\[@([A-Za-z0-9_:-]+)\]")
+_KIND_ZH = {"figure": "图", "table": "表"}
+
+
+@dataclass
+class Outputs:
+    """What a chapter's executed notebook handed to the book."""
+
+    glue: dict = field(default_factory=dict)  # name -> payload
+    items: list = field(default_factory=list)  # figures and tables in order
+
+
+def collect(nb) -> Outputs:
+    out = Outputs()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for o in cell.get("outputs", []):
+            if o.get("output_type") not in ("display_data", "execute_result"):
+                continue
+            data = o.get("data", {})
+            if MIME_GLUE in data:
+                g = data[MIME_GLUE]
+                out.glue[g["name"]] = g
+                continue
+            meta = (o.get("metadata") or {}).get(META_KEY)
+            if not meta:
+                continue
+            item = dict(meta)
+            if meta["kind"] == "figure":
+                item["png"] = data.get("image/png", "")
+            else:
+                item["html"] = data.get("text/html", "")
+                item["cells"] = data.get(MIME_TABLE)
+            out.items.append(item)
+    return out
+
+
+def _esc(s) -> str:
+    return html.escape(str(s), quote=True)
+
+
+def number_items(items: list, chapter_number: int, start: dict | None = None) -> dict:
+    """Assign 图/表 numbers ``chapter-k``; return label -> display number."""
+    counters = dict(start or {"figure": 0, "table": 0})
+    numbers = {}
+    for it in items:
+        counters[it["kind"]] += 1
+        it["number"] = f"{_KIND_ZH[it['kind']]} {chapter_number}-{counters[it['kind']]}"
+        numbers[it["label"]] = it["number"]
+    if start is not None:
+        start.update(counters)
+    return numbers
+
+
+def item_html(it: dict, anchor: str) -> str:
+    cap = f'<span class="num">{_esc(it["number"])}</span> {_esc(it["caption"])}'
+    src = f'<div class="source">数据来源：{_esc(it["source"])}</div>'
+    if it["kind"] == "figure":
+        body = f'<img alt="{_esc(it.get("alt") or it["caption"])}" src="data:image/png;base64,{it["png"]}">'
+        return f'<figure class="ecd-figure" id="{_esc(anchor)}">{body}<figcaption>{cap}</figcaption>{src}</figure>'
+    return (f'<div class="ecd-table-wrap" id="{_esc(anchor)}"><div class="caption">{cap}</div>'
+            f'{it["html"]}{src}</div>')
+
+
+def substitute(text: str, glue: dict, refs: dict, where: str, cites: dict | None = None) -> str:
+    """Replace ``{{name}}``, ``@fig-x`` and ``[@key]`` in prose; unknown names are build errors."""
+    missing = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text)} - set(glue))
+    if missing:
+        raise BuildError(f"{where}: the prose uses {{{{{missing[0]}}}}} but the notebook glued no number of that name "
+                         f"(glued: {sorted(glue) or 'none'}); add ecd.book.glue({missing[0]!r}, ...) to the notebook")
+    bad = sorted({m.group(1) for m in _XREF.finditer(text)} - set(refs))
+    if bad:
+        raise BuildError(f"{where}: cross-reference @{bad[0]} names no figure or table of this chapter (known: {sorted(refs)})")
+
+    def glue_sub(m):
+        g = glue[m.group(1)]
+        title = f"来源：{g['origin']}" if g.get("origin") else "由本章笔记本计算"
+        return f'<span class="glued" data-name="{_esc(g["name"])}" title="{_esc(title)}">{_esc(g["text"])}</span>'
+
+    text = _PLACEHOLDER.sub(glue_sub, text)
+    text = _XREF.sub(lambda m: f'<a class="xref" href="#{_esc(refs[m.group(1)][1])}">{_esc(refs[m.group(1)][0])}</a>', text)
+    if cites is not None:
+        def cite_sub(m):
+            key = m.group(1)
+            if key not in cites["entries"]:
+                raise BuildError(f"{where}: citation [@{key}] is not in chapters/references.bib")
+            if key not in cites["order"]:
+                cites["order"].append(key)
+            n = cites["order"].index(key) + 1
+            return f'<sup class="cite"><a href="#ref-{_esc(key)}">[{n}]</a></sup>'
+
+        text = _CITE.sub(cite_sub, text)
+    return text
+
+
+def compose(prose: str, outputs: Outputs, refs: dict, anchors: dict, where: str, cites: dict | None = None):
+    """Build the notebook nbconvert renders: prose cells with items placed, the rest appended."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    by_label = {it["label"]: it for it in outputs.items}
+    placed: set = set()
+    buf: list[str] = []
+
+    def flush():
+        if "".join(buf).strip():
+            nb.cells.append(nbformat.v4.new_markdown_cell(substitute("\n".join(buf), outputs.glue, refs, where, cites)))
+        buf.clear()
+
+    def add_item(it):
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": item_html(it, anchors[it["label"]])})]
+        nb.cells.append(cell)
+
+    for line in prose.splitlines():
+        m = _PLACE.match(line)
+        if m:
+            label = m.group(1)
+            if label not in by_label:
+                raise BuildError(f"{where}: [[{label}]] places a figure/table the notebook did not produce "
+                                 f"(produced: {sorted(by_label)})")
+            flush()
+            add_item(by_label[label])
+            placed.add(label)
+        else:
+            buf.append(line)
+    flush()
+    for it in outputs.items:
+        if it["label"] not in placed:
+            add_item(it)
+    return nb
+
+
+def to_html(nb) -> str:
+    """Render a composed notebook to an HTML fragment with nbconvert (no inputs, no prompts)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, anchor_link_text="")
+    body, _ = exporter.from_notebook_node(nb)
+    return body

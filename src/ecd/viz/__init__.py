@@ -1,0 +1,30 @@
+"""House style for figures: a CJK font, quiet axes, fixed colours for urban/rural.
+
+Examples
+--------
+>>> import ecd.viz
+>>> font = ecd.viz.use_theme()
+>>> ecd.viz.AREA_COLORS["rural"]
+'#c0392b'
+"""
+from __future__ import annotations
+
+from ecd.viz._theme import (
+    AREA_COLORS,
+    AREA_LABELS_ZH,
+    REGION_LABELS_ZH,
+    PALETTE,
+    cjk_font,
+    source_line,
+    use_theme,
+)
+
+__all__ = [
+    "AREA_COLORS",
+    "AREA_LABELS_ZH",
+    "REGION_LABELS_ZH",
+    "PALETTE",
+    "cjk_font",
+    "source_line",
+    "use_theme",
+]

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import functools
+import warnings
+
+import matplotlib
+
+from ecd.errors import EcdWarning
+
+# Fonts tried in order; the Noto CJK fonts come from Debian's fonts-noto-cjk
+# (installed by `make book` / `make test`), the others are common elsewhere.
+_CJK_CANDIDATES = (
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
+
+AREA_COLORS = {"urban": "#2471a3", "rural": "#c0392b", "total": "#444444"}
+AREA_LABELS_ZH = {"urban": "城市", "rural": "农村", "total": "合计"}
+REGION_LABELS_ZH = {"CN-EAST": "东部", "CN-CENTRAL": "中部", "CN-WEST": "西部", "CN": "全国"}
+PALETTE = ["#2471a3", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#5d6d7e"]
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Name of an installed font with Chinese glyphs, or None."""
+    from matplotlib import font_manager
+
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    for name in _CJK_CANDIDATES:
+        if name in available:
+            return name
+    return None
+
+
+def use_theme() -> str | None:
+    """Apply the house style; return the CJK font used (None, with a warning, if none is installed)."""
+    font = cjk_font()
+    rc = {
+        "figure.figsize": (7.2, 4.2),
+        "figure.dpi": 110,
+        "savefig.dpi": 150,
+        "savefig.bbox": "tight",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.titlesize": 12,
+        "axes.labelsize": 10,
+        "legend.frameon": False,
+        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "axes.unicode_minus": False,
+        "svg.hashsalt": "ecd",
+    }
+    if font is not None:
+        rc["font.family"] = "sans-serif"
+        rc["font.sans-serif"] = [font, "DejaVu Sans"]
+    else:
+        warnings.warn(
+            "no CJK font found: Chinese text in figures will show as boxes. "
+            "Install one (Debian: apt-get install fonts-noto-cjk; `make book` does this as root).",
+            EcdWarning,
+            stacklevel=2,
+        )
+    matplotlib.rcParams.update(rc)
+    return font
+
+
+def source_line(fig, text: str, *, prefix: str = "数据来源：") -> None:
+    """Write a source line under the axes of ``fig`` (every book figure carries one)."""
+    fig.text(0.01, -0.02, f"{prefix}{text}", ha="left", va="top", fontsize=7.5, color="#555555", wrap=True)

@@ -213,8 +213,9 @@ def sii_rii(s: Stratum, z: float, *, scale: float, weight_power: int, model: str
         v0 = 1.0 / (1.0 + np.exp(-beta[0]))
         g_sii = np.array([v1 * (1 - v1) - v0 * (1 - v0), v1 * (1 - v1)])
         g_rii = np.array([(1 - v1) - (1 - v0), 1 - v1])
-    else:  # linear probability model (healthequal linear=TRUE)
+    else:  # linear probability model (healthequal linear=TRUE): raw y/s, weights N'
         w = nn
+        prop = y / scale
         bread = np.linalg.inv((design * w[:, None]).T @ design)
         beta = bread @ (design * w[:, None]).T @ prop
         u = design * (w * (prop - design @ beta))[:, None]

@@ -1,0 +1,386 @@
+"""The survey design: validation and one-off factorization of strata and PSUs."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ecd.errors import DesignError, ParameterError
+from ecd.survey import _estimate
+from ecd.survey._variance import _Stage, check_lonely
+
+LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
+
+
+def _as_list(value, name: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence):
+        return list(value)
+    raise ParameterError(name, f"expected a column name or a list of column names, got {value!r}.")
+
+
+def _rows(data: pd.DataFrame, mask: np.ndarray, limit: int = 10) -> str:
+    """Readable list of the index labels where ``mask`` is true."""
+    idx = data.index[np.asarray(mask)]
+    shown = ", ".join(map(str, idx[:limit]))
+    more = f" (and {len(idx) - limit} more)" if len(idx) > limit else ""
+    return f"{shown}{more}"
+
+
+def _codes(values) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques)
+
+
+class Design:
+    """A complex survey design for Taylor-linearization estimates (R ``survey``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per sampled unit.
+    strata : str or None
+        Column holding the first-stage stratum; ``None`` for an unstratified design.
+    psu : str, list of str or None
+        Cluster column(s), one per stage (``["psu1", "psu2"]`` for two stages);
+        ``None`` when every row is its own PSU (R's ``id=~1``).
+    weights : str or None
+        Sampling-weight column (inverse inclusion probabilities); ``None`` gives
+        every row weight 1.
+    fpc : str, list of str or None
+        Finite population correction per stage, as in R: the population number of
+        PSUs per stratum (values > 1) or the sampling fraction (all values <= 1).
+        Give one column per stage of ``psu`` (or none).
+    nest : bool
+        PSU identifiers restart within strata: make them unique by combining with
+        the stratum (R's ``nest=TRUE``).
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
+        What to do with a stratum sampled with a single PSU, with R's meanings:
+        ``"fail"`` raises :class:`~ecd.errors.DesignError`; ``"remove"`` and
+        ``"certainty"`` let it contribute no variance; ``"adjust"`` centres it at
+        zero (the grand mean of a mean's influence values); ``"average"`` scales the
+        variance up by (strata) / (strata with more than one PSU).
+
+    Attributes
+    ----------
+    n : int
+        Number of rows.
+    n_psu, n_strata : int
+        First-stage PSUs and strata.
+    df : int
+        Design degrees of freedom: PSUs minus strata among rows with non-zero weight.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecd.survey import Design
+    >>> df = pd.DataFrame({"s": [1, 1, 1, 1, 2, 2, 2, 2], "c": [1, 1, 2, 2, 3, 3, 4, 4],
+    ...                    "w": [10.0, 10, 12, 12, 20, 20, 25, 25],
+    ...                    "y": [1, 0, 1, 1, 0, 0, 1, 0]})
+    >>> d = Design(df, strata="s", psu="c", weights="w")
+    >>> d.df
+    2
+    >>> round(d.mean("y").tidy().loc[0, "estimate"], 6)
+    0.435897
+    """
+
+    def __init__(self, data: pd.DataFrame, strata=None, psu=None, weights=None, fpc=None,
+                 nest: bool = False, lonely_psu: str = "fail"):
+        if not isinstance(data, pd.DataFrame):
+            raise ParameterError("data", f"expected a pandas DataFrame, got {type(data).__name__}.")
+        if lonely_psu not in LONELY_PSU:
+            raise ParameterError("lonely_psu", f"got {lonely_psu!r}; expected one of {LONELY_PSU}.")
+        if len(data) == 0:
+            raise DesignError("the design has no rows; pass a data frame with the sampled units.")
+        self.data = data
+        self.strata = strata
+        self.psu = psu
+        self.weights = weights
+        self.fpc = fpc
+        self.nest = bool(nest)
+        self.lonely_psu = lonely_psu
+
+        psu_cols = _as_list(psu, "psu")
+        strata_cols = _as_list(strata, "strata")
+        fpc_cols = _as_list(fpc, "fpc")
+        if len(strata_cols) > max(1, len(psu_cols)):
+            raise ParameterError("strata", f"got {len(strata_cols)} columns for {max(1, len(psu_cols))} stage(s); give at most one per stage.")
+        if fpc_cols and len(fpc_cols) != max(1, len(psu_cols)):
+            raise ParameterError("fpc", f"got {len(fpc_cols)} fpc column(s) for {max(1, len(psu_cols))} stage(s); give one per stage (or none).")
+        for name, cols in (("strata", strata_cols), ("psu", psu_cols), ("fpc", fpc_cols),
+                           ("weights", _as_list(weights, "weights"))):
+            for c in cols:
+                if c not in data.columns:
+                    raise ParameterError(name, f"column {c!r} is not in the data (columns: {list(data.columns)[:20]}).")
+
+        n = len(data)
+        self.n = n
+        self._w = self._weights(data, weights)
+
+        # identifiers per stage: stage-1 PSU (or the row), later-stage units
+        n_stages = max(1, len(psu_cols))
+        ids = []
+        for s in range(n_stages):
+            if psu_cols:
+                col = psu_cols[s]
+                v = data[col]
+                miss = v.isna().to_numpy()
+                if miss.any():
+                    raise DesignError(f"psu column {col!r} is missing in row(s) {_rows(data, miss)}; every row needs a PSU identifier. Fill them in or drop those rows before building the design.")
+                ids.append(_codes(v.to_numpy())[0])
+            else:
+                ids.append(np.arange(n, dtype=np.int64))
+        stratas = []
+        for s in range(n_stages):
+            if s < len(strata_cols):
+                col = strata_cols[s]
+                v = data[col]
+                miss = v.isna().to_numpy()
+                if miss.any():
+                    raise DesignError(f"strata column {col!r} is missing in row(s) {_rows(data, miss)}; every row needs a stratum. Fill them in or drop those rows before building the design.")
+                codes, labels = _codes(v.to_numpy())
+                stratas.append((codes, labels))
+            else:
+                stratas.append((np.zeros(n, dtype=np.int64), np.array([1])))
+
+        # clusters nested in strata (nest=True) or checked to be (nest=False)
+        if strata_cols and psu_cols:
+            sc = stratas[0][0]
+            if self.nest:
+                ids[0] = _codes(sc * (ids[0].max() + 1) + ids[0])[0]
+            else:
+                per = pd.DataFrame({"p": ids[0], "s": sc}).drop_duplicates()
+                dup = per["p"].duplicated(keep=False).to_numpy()
+                if dup.any():
+                    bad = np.unique(per["p"].to_numpy()[dup])
+                    labels = pd.factorize(data[psu_cols[0]].to_numpy(), sort=True)[1][bad[:10]]
+                    raise DesignError(f"PSU(s) {', '.join(map(str, labels))} of column {psu_cols[0]!r} appear in more than one stratum of {strata_cols[0]!r}; PSU identifiers are not nested in strata. Pass nest=True if identifiers restart within each stratum.")
+        # later-stage units nested in their parents
+        for s in range(1, n_stages):
+            ids[s] = _codes(ids[s - 1] * (ids[s].max() + 1) + ids[s])[0]
+
+        fpcs = [self._fpc_values(data, c) for c in fpc_cols] if fpc_cols else [None] * n_stages
+        self._stages = []
+        for s in range(n_stages):
+            if s == 0:
+                gcode_rows = stratas[0][0]
+                glabels = stratas[0][1]
+                parent_rows = np.zeros(n, dtype=np.int64)
+            else:
+                gcode_rows, _ = _codes(ids[s - 1] * (stratas[s][0].max() + 1) + stratas[s][0])
+                glabels = None
+                parent_rows = ids[s - 1]
+            self._stages.append(self._make_stage(data, s, ids[s], gcode_rows, glabels, parent_rows,
+                                                 fpcs[s], fpc_cols[s] if fpc_cols else None,
+                                                 strata_cols[0] if strata_cols else None))
+        self._has_fpc = bool(fpc_cols)
+        check_lonely(self._stages, lonely_psu, with_later=self._has_fpc)
+
+        st = self._stages[0]
+        self.n_psu = int(st.n_cluster)
+        self.n_strata = int(st.n_groups)
+        nz = self._w != 0
+        self.df = int(np.unique(st.cluster[nz]).size - np.unique(st.group[st.cluster[nz]]).size)
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _weights(data, weights) -> np.ndarray:
+        if weights is None:
+            return np.ones(len(data))
+        v = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(v)
+        if bad.any():
+            raise DesignError(f"weights column {weights!r} is missing or not a finite number in row(s) {_rows(data, bad)}; expected a non-negative sampling weight in every row. Fix or drop those rows.")
+        neg = v < 0
+        if neg.any():
+            raise DesignError(f"weights column {weights!r} is negative in row(s) {_rows(data, neg)} (e.g. {v[neg][0]!r}); expected weights >= 0. Check how the weights were derived.")
+        return v
+
+    @staticmethod
+    def _fpc_values(data, col) -> np.ndarray:
+        v = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = ~(v > 0)
+        if bad.any():
+            raise DesignError(f"fpc column {col!r} is missing, not a number or not positive in row(s) {_rows(data, bad)}; expected the population number of PSUs per stratum (or the sampling fraction).")
+        return v
+
+    def _make_stage(self, data, s, cluster_rows, group_rows, glabels, parent_rows, fpc_rows,
+                    fpc_col, strata_col) -> _Stage:
+        n_cluster = int(cluster_rows.max()) + 1
+        first = np.full(n_cluster, -1, dtype=np.int64)
+        first[cluster_rows[::-1]] = np.arange(len(cluster_rows))[::-1]
+        group = group_rows[first]
+        n_groups = int(group_rows.max()) + 1
+        n_group = np.bincount(group, minlength=n_groups).astype(float)
+        gfirst = np.full(n_groups, -1, dtype=np.int64)
+        gfirst[group_rows[::-1]] = np.arange(len(group_rows))[::-1]
+        parent = parent_rows[gfirst]
+        if glabels is None:
+            glabels = tuple(f"within stage-{s} unit {int(p) + 1}" for p in parent)
+        else:
+            glabels = tuple(glabels.tolist())
+        if fpc_rows is None:
+            f = np.ones(n_groups)
+            frac = np.zeros(n_groups)
+        else:
+            gf = pd.Series(fpc_rows).groupby(group_rows)
+            lo, hi = gf.min().to_numpy(), gf.max().to_numpy()
+            varying = lo != hi
+            if varying.any():
+                which = [glabels[i] for i in np.flatnonzero(varying)[:10]]
+                raise DesignError(f"fpc column {fpc_col!r} is not constant within stratum {', '.join(map(str, which))} (stage {s + 1}); expected one population size per stratum.")
+            if np.all(fpc_rows <= 1):
+                frac = lo.copy()
+                pop = n_group / frac
+            else:
+                pop = lo
+                small = pop < n_group
+                if small.any():
+                    which = np.flatnonzero(small)[:10]
+                    desc = "; ".join(f"stratum {glabels[i]}: fpc {pop[i]:g} < {int(n_group[i])} sampled" for i in which)
+                    raise DesignError(f"fpc column {fpc_col!r} is smaller than the number of sampled PSUs ({desc}) at stage {s + 1}; fpc is the population number of PSUs per stratum (R's convention), which cannot be below the sample. Check the column or pass sampling fractions (all <= 1).")
+                frac = n_group / pop
+            f = np.where(np.isinf(pop), 1.0, (pop - n_group) / pop)
+        return _Stage(cluster=cluster_rows, n_cluster=n_cluster, group=group, n_groups=n_groups,
+                      n_group=n_group, f_group=f, frac_group=frac, parent_of_group=parent,
+                      n_parents=int(parent_rows.max()) + 1, group_labels=glabels)
+
+    # ------------------------------------------------------------------ helpers
+    def _vcov(self, z, col, k, rows=None):
+        from ecd.survey._variance import design_vcov
+        return design_vcov(self._stages, z, col, k, self.lonely_psu, rows,
+                           use_later_stages=self._has_fpc)
+
+    def __repr__(self) -> str:
+        return (f"Design(n={self.n}, strata={self.n_strata}, psu={self.n_psu}, df={self.df}, "
+                f"fpc={'yes' if self._has_fpc else 'no'}, lonely_psu={self.lonely_psu!r})")
+
+    # ------------------------------------------------------------------ estimators
+    def mean(self, var, by=None, na: str = "raise", conf_level: float = 0.95):
+        """Design-based mean(s) with Taylor-linearization SEs (R ``svymean``/``svyby``).
+
+        Parameters
+        ----------
+        var : str or list of str
+            Numeric column(s); a non-numeric column gives one proportion per level.
+        by : str, list of str or None
+            Domain column(s): estimates for every combination present.
+        na : {"raise", "drop"}
+            Missing values in ``var`` raise :class:`~ecd.errors.MissingDataError`
+            or the rows are left out (R's ``na.rm=TRUE``).
+        conf_level : float
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        EstimateResult
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.survey import Design
+        >>> df = pd.DataFrame({"s": [1, 1, 2, 2], "c": [1, 2, 3, 4], "w": [2.0, 2, 3, 3],
+        ...                    "y": [1.0, 3, 2, 4], "g": ["a", "b", "a", "b"]})
+        >>> r = Design(df, strata="s", psu="c", weights="w").mean("y", by="g")
+        >>> r.tidy()[["g", "estimate"]].round(3).values.tolist()
+        [['a', 1.6], ['b', 3.6]]
+        """
+        return _estimate.estimate(self, "mean", var, None, by, na, conf_level)
+
+    def total(self, var, by=None, na: str = "raise", conf_level: float = 0.95):
+        """Design-based total(s) (R ``svytotal``); see :meth:`mean` for the parameters.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.survey import Design
+        >>> df = pd.DataFrame({"c": [1, 2, 3], "w": [2.0, 2, 3], "y": [1.0, 0, 1]})
+        >>> float(Design(df, psu="c", weights="w").total("y").tidy()["estimate"][0])
+        5.0
+        """
+        return _estimate.estimate(self, "total", var, None, by, na, conf_level)
+
+    def ratio(self, num, den, by=None, na: str = "raise", conf_level: float = 0.95):
+        """Ratio of two totals (R ``svyratio``), per domain with ``by``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.survey import Design
+        >>> df = pd.DataFrame({"c": [1, 2, 3], "w": [1.0, 1, 2], "y": [1.0, 0, 1], "x": [2.0, 1, 1]})
+        >>> float(Design(df, psu="c", weights="w").ratio("y", "x").tidy()["estimate"][0])
+        0.6
+        """
+        return _estimate.estimate(self, "ratio", num, den, by, na, conf_level)
+
+    def proportion(self, var, level=1, by=None, ci: str = "logit", na: str = "raise",
+                   conf_level: float = 0.95):
+        """Proportion of rows with ``var == level`` and its CI (R ``svyciprop``).
+
+        Parameters
+        ----------
+        var : str
+            A 0/1 (or boolean) column, or any column together with the ``level``
+            counted as a success.
+        level : scalar
+            The value counted as a success (default 1).
+        by : str, list of str or None
+            Domain column(s).
+        ci : {"logit", "likelihood", "asin", "beta", "mean", "xlogit"}
+            Interval method, as in ``svyciprop``; t quantiles use the design
+            degrees of freedom (of the domain with ``by``).
+        na : {"raise", "drop"}
+            Handling of missing values in ``var``.
+        conf_level : float
+            Confidence level.
+
+        Returns
+        -------
+        ProportionResult
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.survey import Design
+        >>> df = pd.DataFrame({"s": [1, 1, 1, 2, 2, 2], "c": [1, 2, 3, 4, 5, 6],
+        ...                    "w": [1.0, 2, 1, 2, 1, 1], "y": [1, 0, 1, 0, 0, 1]})
+        >>> r = Design(df, strata="s", psu="c", weights="w").proportion("y", ci="beta")
+        >>> round(float(r.tidy()["estimate"][0]), 4)
+        0.375
+        """
+        return _estimate.proportion(self, var, level, by, ci, na, conf_level)
+
+    def contrast(self, result, contrasts: dict, conf_level: float = 0.95):
+        """Linear combinations of domain estimates with SEs from their full covariance.
+
+        Parameters
+        ----------
+        result : EstimateResult or ProportionResult
+            Estimates by domain from this design.
+        contrasts : dict
+            ``{name: {term: coefficient}}`` where a term is a domain label
+            (``"rural"``, or ``"rural.0-11m"`` for several ``by`` columns) or
+            ``"variable"`` / ``"variable[domain]"``.
+        conf_level : float
+            Confidence level.
+
+        Returns
+        -------
+        ContrastResult
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.survey import Design
+        >>> df = pd.DataFrame({"s": [1, 1, 2, 2], "c": [1, 2, 3, 4], "w": [2.0, 2, 3, 3],
+        ...                    "y": [1.0, 3, 2, 4], "g": ["a", "b", "a", "b"]})
+        >>> d = Design(df, strata="s", psu="c", weights="w")
+        >>> r = d.contrast(d.mean("y", by="g"), {"b - a": {"b": 1, "a": -1}})
+        >>> round(float(r.tidy()["estimate"][0]), 3)
+        2.0
+        """
+        return _estimate.contrast(result, contrasts, conf_level)

@@ -1,0 +1,257 @@
+"""Estimators: influence values per row, one variance pass for all domains."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ecd.errors import DataError, MissingDataError, ParameterError
+from ecd.survey import _ciprop
+from ecd.survey._results import ContrastResult, EstimateResult, ProportionResult
+
+
+def _rows(data, mask, limit=10) -> str:
+    idx = data.index[np.asarray(mask)]
+    more = f" (and {len(idx) - limit} more)" if len(idx) > limit else ""
+    return ", ".join(map(str, idx[:limit])) + more
+
+
+def _columns(design, cols, name):
+    cols = [cols] if isinstance(cols, str) else list(cols)
+    if not cols:
+        raise ParameterError(name, "no column given.")
+    for c in cols:
+        if c not in design.data.columns:
+            raise ParameterError(name, f"column {c!r} is not in the data (columns: {list(design.data.columns)[:20]}).")
+    return cols
+
+
+def _domains(design, by):
+    """Domain code per row (0..D-1), the domain table and labels."""
+    if by is None:
+        return np.zeros(design.n, dtype=np.int64), (), pd.DataFrame(index=[0]), ("all",)
+    cols = _columns(design, by, "by")
+    data = design.data
+    for c in cols:
+        miss = data[c].isna().to_numpy()
+        if miss.any():
+            raise MissingDataError(f"by column {c!r} is missing in row(s) {_rows(data, miss)}; every row must belong to a domain. Recode the missing values as their own category (e.g. \"unknown\") or drop those rows before building the design.")
+    if len(cols) == 1:
+        codes, uniq = pd.factorize(data[cols[0]], sort=True)
+        table = pd.DataFrame({cols[0]: np.asarray(uniq)})
+    else:
+        grouped = data.groupby(cols, sort=True, observed=True)
+        codes = grouped.ngroup().to_numpy()
+        table = grouped.size().reset_index()[cols]
+    labels = tuple(".".join(str(v) for v in row) for row in table.itertuples(index=False))
+    return np.asarray(codes, dtype=np.int64), tuple(cols), table.reset_index(drop=True), labels
+
+
+def _values(design, cols, name, na, override=None):
+    """Numeric matrix (n x m), variable names and a row-validity mask."""
+    data = design.data
+    mats, names = [], []
+    for c in cols:
+        if override is not None and c in override:
+            mats.append(np.asarray(override[c], dtype=float)[:, None])
+            names.append(c)
+            continue
+        s = data[c]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            mats.append(s.to_numpy(dtype=float, na_value=np.nan)[:, None])
+            names.append(c)
+        else:
+            miss = s.isna().to_numpy()
+            levels = np.sort(pd.unique(s[~miss]))
+            arr = s.to_numpy()
+            m = np.column_stack([(arr == lv) for lv in levels]).astype(float)
+            m[miss] = np.nan
+            mats.append(m)
+            names.extend(f"{c}={lv}" for lv in levels)
+    y = np.hstack(mats)
+    bad = np.isnan(y).any(axis=1)
+    if na not in ("raise", "drop"):
+        raise ParameterError("na", f"got {na!r}; expected 'raise' or 'drop'.")
+    if bad.any() and na == "raise":
+        which = [c for c in cols if c in data.columns and data[c].isna().any()]
+        raise MissingDataError(f"{name} column(s) {which} missing in row(s) {_rows(data, bad)}; pass na=\"drop\" to leave those rows out (R's na.rm=TRUE) or impute them first.")
+    return y, tuple(names), ~bad
+
+
+def _domain_df(design, dcode, D):
+    """R's degf of each domain subset: PSUs minus strata among its rows with weight != 0."""
+    st = design._stages[0]
+    keep = design._w != 0
+    d = dcode[keep]
+    cl = st.cluster[keep]
+    has_psu = np.bincount(d * st.n_cluster + cl, minlength=D * st.n_cluster) > 0
+    has_str = np.bincount(d * st.n_groups + st.group[cl], minlength=D * st.n_groups) > 0
+    return (has_psu.reshape(D, -1).sum(1) - has_str.reshape(D, -1).sum(1)).astype(float)
+
+
+class _Prepared:
+    """Rows, domains and values shared by the estimators."""
+
+    def __init__(self, design, cols, name, by, na, den=None, override=None):
+        self.dcode_all, self.by, self.table, self.labels = _domains(design, by)
+        self.D = len(self.labels)
+        y, self.names, valid = _values(design, cols, name, na, override)
+        if den is not None:
+            x, _, valid_x = _values(design, den, "den", na)
+            valid &= valid_x
+            self.x = x[valid]
+        self.rows = np.flatnonzero(valid)
+        self.y = y[valid]
+        self.w = design._w[valid]
+        self.d = self.dcode_all[valid]
+        self.m = len(self.names)
+        self.df = (np.full(self.D, float(design.df)) if by is None
+                   else _domain_df(design, self.dcode_all, self.D))
+        # rows per domain in the subset design (R's nrow(design) for "beta")
+        self.nrow = np.bincount(self.dcode_all, minlength=self.D).astype(float)
+
+    def sums(self, v):
+        return np.bincount(self.d, weights=v, minlength=self.D)
+
+
+def _variance(design, prep, z):
+    """Covariance of the column totals of ``z`` (n_valid x m) over variables x domains."""
+    D, m = prep.D, prep.m
+    col = (np.arange(m)[None, :] * D + prep.d[:, None]).ravel(order="F")
+    zz = z.ravel(order="F")
+    rows = np.tile(prep.rows, m)
+    return design._vcov(zz, col, m * D, rows)
+
+
+def estimate(design, statistic, var, den, by, na, conf_level, override=None):
+    """Mean, total or ratio by domain; returns the result (and the prepared rows
+    when ``override`` supplies derived columns)."""
+    if override is None:
+        cols = _columns(design, var, "var" if statistic != "ratio" else "num")
+    else:
+        cols = [var]
+    dcols = _columns(design, den, "den") if statistic == "ratio" else None
+    if statistic == "ratio" and len(dcols) != len(cols):
+        raise ParameterError("den", f"got {len(dcols)} denominator(s) for {len(cols)} numerator(s); give one per numerator.")
+    _check_level(conf_level)
+    prep = _Prepared(design, cols, "var", by, na, den=dcols, override=override)
+    D, m = prep.D, prep.m
+    w = prep.w
+    W = prep.sums(w)
+    nobs = np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D)
+    est = np.empty((m, D))
+    z = np.empty_like(prep.y)
+    svyvar = np.empty((m, D))
+    for j in range(m):
+        yj = prep.y[:, j]
+        Y = prep.sums(w * yj)
+        if statistic == "ratio":
+            X = prep.sums(w * prep.x[:, j])
+            est[j] = Y / X
+            z[:, j] = w * (yj - est[j][prep.d] * prep.x[:, j]) / X[prep.d]
+        else:
+            mean = Y / W
+            est[j] = mean if statistic == "mean" else Y
+            z[:, j] = w * (yj - mean[prep.d]) / W[prep.d] if statistic == "mean" else w * yj
+            r = yj - mean[prep.d]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                svyvar[j] = prep.sums(w * r * r) / W * nobs / (nobs - 1)
+    V = _variance(design, prep, z)
+    se = np.sqrt(np.diag(V))
+    var_flat = np.diag(V)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if statistic == "mean":
+            vsrs = svyvar * (W - nobs) / (W * nobs)
+            vsrs_r = svyvar / nobs
+        elif statistic == "total":
+            vsrs = svyvar * W ** 2 * (W - nobs) / (W * nobs)
+            vsrs_r = svyvar * W ** 2 / nobs
+        else:
+            vsrs = vsrs_r = np.full((m, D), np.nan)
+        deff = var_flat / vsrs.ravel()
+        deff_r = var_flat / vsrs_r.ravel()
+        if statistic == "mean":
+            deff = np.where((W < nobs).ravel(), np.nan, deff)
+    names = prep.names if statistic != "ratio" else tuple(f"{a}/{b}" for a, b in zip(prep.names, dcols))
+    res = EstimateResult(
+        statistic=statistic, variables=names, by=prep.by, domains=prep.table,
+        domain_labels=prep.labels, terms=_terms(names, prep.labels, prep.by),
+        estimate=est.ravel(), se=se, vcov_matrix=V, df=np.tile(prep.df, m),
+        deff=deff, deff_replace=deff_r,
+        n=np.bincount(prep.d, minlength=D)[None, :].repeat(m, 0).ravel().astype(np.int64),
+        design_df=design.df, conf_level=conf_level)
+    return res if override is None else (res, prep)
+
+
+def _terms(names, labels, by):
+    if not by:
+        return tuple(names)
+    if len(names) == 1:
+        return tuple(labels)
+    return tuple(f"{v}[{d}]" for v in names for d in labels)
+
+
+def _check_level(conf_level):
+    if not (isinstance(conf_level, (int, float)) and 0 < conf_level < 1):
+        raise ParameterError("conf_level", f"got {conf_level!r}; expected a number strictly between 0 and 1, e.g. 0.95.")
+
+
+def proportion(design, var, level, by, ci, na, conf_level) -> ProportionResult:
+    if not isinstance(var, str):
+        raise ParameterError("var", f"expected one column name, got {var!r}.")
+    _columns(design, var, "var")
+    if ci not in _ciprop.METHODS:
+        raise ParameterError("ci", f"got {ci!r}; expected one of {_ciprop.METHODS}.")
+    _check_level(conf_level)
+    data = design.data
+    s = data[var]
+    miss = s.isna().to_numpy()
+    numeric = pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s)
+    if numeric and not isinstance(level, str) and level in (0, 1):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~miss & (v != 0) & (v != 1)
+        if bad.any():
+            vals = pd.unique(v[bad])[:5]
+            raise DataError(f"column {var!r} is not 0/1: row(s) {_rows(data, bad)} hold {list(vals)}. A proportion needs a 0/1 (or boolean) indicator; recode it, or pass level=<value> to count the rows equal to one value.")
+        y = v if level == 1 else 1.0 - v
+    else:
+        present = pd.unique(s[~miss])
+        if level not in set(present.tolist()):
+            raise ParameterError("level", f"{level!r} does not occur in column {var!r} (values: {list(present[:10])}).")
+        y = (s.to_numpy() == level).astype(float)
+        y[miss] = np.nan
+    if miss.any() and na == "raise":
+        raise MissingDataError(f"var column {var!r} is missing in row(s) {_rows(data, miss)}; pass na=\"drop\" to leave those rows out (R's na.rm=TRUE) or impute them first.")
+    res, prep = estimate(design, "mean", var, None, by, na, conf_level, override={var: y})
+    est, se = res.estimate, res.se
+    lo, hi, point = _ciprop.interval(ci, design, prep, est, se, conf_level, prep.df, prep.nrow)
+    return ProportionResult(
+        statistic="proportion", variables=(var,), by=res.by, domains=res.domains,
+        domain_labels=res.domain_labels, terms=_terms((var,), res.domain_labels, res.by),
+        estimate=point, se=se, vcov_matrix=res.vcov_matrix, df=res.df, deff=res.deff,
+        deff_replace=res.deff_replace, n=res.n, design_df=design.df, conf_level=conf_level,
+        ci_method=ci, ci_low=lo, ci_high=hi)
+
+
+def contrast(result, contrasts, conf_level) -> ContrastResult:
+    if not isinstance(result, EstimateResult):
+        raise ParameterError("result", f"expected a result of Design.mean/total/ratio/proportion, got {type(result).__name__}.")
+    if not isinstance(contrasts, dict) or not contrasts:
+        raise ParameterError("contrasts", "expected a non-empty dict {name: {term: coefficient}}.")
+    _check_level(conf_level)
+    lookup = {t: i for i, t in enumerate(result.terms)}
+    m = len(result.variables)
+    for i, v in enumerate(result.variables):
+        for j, lab in enumerate(result.domain_labels):
+            lookup.setdefault(f"{v}[{lab}]", i * len(result.domain_labels) + j)
+    C = np.zeros((len(contrasts), len(result.terms)))
+    for r, (name, coefs) in enumerate(contrasts.items()):
+        if not isinstance(coefs, dict) or not coefs:
+            raise ParameterError("contrasts", f"{name!r}: expected a dict {{term: coefficient}}, got {coefs!r}.")
+        for term, c in coefs.items():
+            if term not in lookup:
+                raise ParameterError("contrasts", f"{name!r}: term {term!r} is not an estimate of this result; available: {list(result.terms)[:20]}.")
+            C[r, lookup[term]] += float(c)
+    est = C @ result.estimate
+    V = C @ result.vcov_matrix @ C.T
+    return ContrastResult(names=tuple(contrasts), estimate=est, se=np.sqrt(np.diag(V)),
+                          vcov_matrix=V, df=result.design_df, conf_level=conf_level)

@@ -1,0 +1,160 @@
+"""Taylor-linearization variance of estimated totals (R ``survey``'s ``svyrecvar``).
+
+The design is factorized once (:class:`_Stage`); a statistic hands in its
+influence values row by row together with the column (variable x domain) each
+row contributes to, and the variance is computed from PSU totals in one pass.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ecd.errors import DesignError
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One sampling stage, factorized.
+
+    ``cluster`` maps rows to cluster codes ``0..C-1`` (clusters nested in their
+    parents); ``group`` maps clusters to the stratum they were drawn in (for
+    stage > 1 the stratum is nested in the parent cluster); ``n_group`` is the
+    number of clusters sampled per group in the full design; ``f_group`` the
+    finite population correction factor ``(N - n) / N`` (1 without fpc) and
+    ``frac_group`` the sampling fraction ``n / N`` (0 without fpc).
+    """
+
+    cluster: np.ndarray
+    n_cluster: int
+    group: np.ndarray
+    n_groups: int
+    n_group: np.ndarray
+    f_group: np.ndarray
+    frac_group: np.ndarray
+    parent_of_group: np.ndarray  # stage-1: zeros (one call of R's onestage)
+    n_parents: int
+    group_labels: tuple
+
+
+def _cluster_totals(stage: _Stage, z: np.ndarray, col: np.ndarray, k: int,
+                    rows: np.ndarray | None = None) -> np.ndarray:
+    """Totals of influence values per cluster and column: (n_cluster, k).
+
+    ``z`` holds one value per (selected) row, ``col`` the column it adds to.
+    """
+    cl = stage.cluster if rows is None else stage.cluster[rows]
+    idx = cl.astype(np.int64) * k + col
+    return np.bincount(idx, weights=z, minlength=stage.n_cluster * k).reshape(stage.n_cluster, k)
+
+
+def _onestage(stage: _Stage, tot: np.ndarray, lonely_psu: str, present: np.ndarray,
+              centre: np.ndarray, multiplier: np.ndarray | None = None) -> np.ndarray:
+    """Between-cluster covariance of one stage, summed over its groups.
+
+    ``tot`` are cluster totals (n_cluster x k). ``present`` is a boolean
+    (n_groups x k) marking the groups in which column k has rows (R drops the
+    other groups from a domain's subset, which matters only for
+    ``lonely_psu="average"``). ``centre`` (k,) is where a lonely PSU is centred
+    under ``"adjust"``. ``multiplier`` (n_groups,) scales each group's
+    contribution (products of earlier stages' sampling fractions).
+    """
+    g = stage.group
+    n_h = stage.n_group
+    k = tot.shape[1]
+    sums = np.zeros((stage.n_groups, k))
+    _rowsum_into(sums, g, tot)
+    lonely = n_h == 1
+    means = sums / n_h[:, None]
+    dev = tot - means[g]
+    if lonely.any():
+        lonely_c = lonely[g]
+        if lonely_psu == "adjust":
+            dev[lonely_c] = tot[lonely_c] - centre[None, :]
+        else:
+            dev[lonely_c] = 0.0
+    scale = np.where(n_h > 1, stage.f_group * n_h / np.maximum(n_h - 1, 1), stage.f_group)
+    # A self-representing group (f == 0) contributes nothing.
+    scale = np.where(stage.f_group < 1e-7, 0.0, scale)
+    if multiplier is not None:
+        scale = scale * multiplier
+    if lonely_psu == "average" and lonely.any():
+        # R: sum over strata with a variance, times (strata) / (strata with > 1 PSU),
+        # counting only the strata where the column has rows, per call of onestage.
+        par = stage.parent_of_group
+        n_str = np.zeros((stage.n_parents, k))
+        n_ok = np.zeros((stage.n_parents, k))
+        _rowsum_into(n_str, par, present.astype(float))
+        _rowsum_into(n_ok, par, (present & ~lonely[:, None]).astype(float))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(n_ok > 0, n_str / np.where(n_ok > 0, n_ok, 1.0), 0.0)
+        # per-column scaling differs; fold sqrt(ratio) into the deviations so the
+        # cross-products of two columns use the geometric mean of their scalings
+        dev = dev * np.sqrt(ratio[par[g]])
+        dev[lonely[g]] = 0.0
+    x = dev * np.sqrt(scale[g])[:, None]
+    return x.T @ x
+
+
+def _rowsum_into(out: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
+    """``out[index[i]] += values[i]`` for 2-D values, fast for many rows."""
+    n_out, k = out.shape
+    for j in range(k):
+        out[:, j] += np.bincount(index, weights=values[:, j], minlength=n_out)
+
+
+def design_vcov(stages: list[_Stage], z: np.ndarray, col: np.ndarray, k: int,
+                lonely_psu: str, rows: np.ndarray | None = None,
+                use_later_stages: bool = True) -> np.ndarray:
+    """Covariance (k x k) of the totals of influence values ``z`` in columns ``col``.
+
+    Implements R ``survey``'s multistage recursion: the first-stage between-PSU
+    variance plus, when every stage has an fpc, each later stage's
+    within-cluster variance multiplied by the earlier stages' sampling
+    fractions.
+    """
+    first = stages[0]
+    tot = _cluster_totals(first, z, col, k, rows)
+    present = _present(first, tot, col, k, rows)
+    centre = tot.sum(axis=0) / first.n_cluster
+    v = _onestage(first, tot, lonely_psu, present, centre)
+    if use_later_stages and len(stages) > 1:
+        multiplier_cluster = first.frac_group[first.group]  # per stage-1 cluster
+        for s in range(1, len(stages)):
+            st = stages[s]
+            t = _cluster_totals(st, z, col, k, rows)
+            pres = _present(st, t, col, k, rows)
+            # parent cluster of each group of this stage = a cluster of stage s-1
+            mult = multiplier_cluster[st.parent_of_group]
+            # centre of a lonely unit under "adjust": mean over the parent's units
+            c = t.sum(axis=0) / st.n_cluster
+            v = v + _onestage(st, t, lonely_psu, pres, c, mult)
+            multiplier_cluster = mult[st.group] * st.frac_group[st.group]
+    return v
+
+
+def _present(stage: _Stage, tot: np.ndarray, col: np.ndarray, k: int,
+             rows: np.ndarray | None) -> np.ndarray:
+    """Which groups hold at least one row of each column (n_groups x k)."""
+    cl = stage.cluster if rows is None else stage.cluster[rows]
+    g = stage.group[cl]
+    counts = np.bincount(g.astype(np.int64) * k + col, minlength=stage.n_groups * k)
+    return counts.reshape(stage.n_groups, k) > 0
+
+
+def check_lonely(stages: list[_Stage], lonely_psu: str, with_later: bool) -> None:
+    """Raise under ``lonely_psu="fail"`` when a stratum was sampled with one PSU."""
+    if lonely_psu != "fail":
+        return
+    for s, st in enumerate(stages if with_later else stages[:1]):
+        bad = np.flatnonzero(st.n_group == 1)
+        if bad.size:
+            labels = [st.group_labels[i] for i in bad[:10]]
+            more = f" (and {bad.size - 10} more)" if bad.size > 10 else ""
+            unit = "PSU" if s == 0 else f"stage-{s + 1} unit"
+            raise DesignError(
+                f"stage {s + 1}: stratum {', '.join(map(str, labels))}{more} has only one "
+                f"{unit}; its variance cannot be estimated (expected >= 2 {unit}s per "
+                "stratum). Merge the stratum with a similar one, or choose "
+                'lonely_psu="remove", "certainty", "adjust" or "average" as in R survey.'
+            )

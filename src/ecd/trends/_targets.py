@@ -1,0 +1,134 @@
+"""Projected attainment of a target from a log-linear (joinpoint) trend."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from ecd.errors import ParameterError
+
+from ._joinpoint import Joinpoint
+from ._results import TargetResult, pct, quantile
+from ._series import prepare_series
+
+
+def target_attainment(df: pd.DataFrame, target: float, direction: str = "below", by_year: float = 2030,
+                      year: str = "year", value: str = "value", se: str | None = None,
+                      max_joinpoints: int = 2, select: str = "bic", since: float | None = None,
+                      level: float = 0.95, horizon: float = 2100, min_obs_end: int = 2,
+                      min_obs_between: int = 2, missing: str = "raise") -> TargetResult:
+    """Project when a trend reaches a target, with an interval, and say if it is on track.
+
+    The trend is the joinpoint model of ln(value) (grid search, ``select``; use
+    ``max_joinpoints=0`` for one straight line); its last segment is extended
+    beyond the data. The interval is the t confidence interval of the fitted
+    trend (df n − 2k − 2), so the attainment years are where the trend and its
+    two bounds cross the target.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One series, one row per year.
+    target : float
+        The target value (same unit as ``value``), e.g. 5 for IMR < 5 per 1,000.
+    direction : {"below", "above"}
+        Whether the target is met by falling below or rising above it.
+    by_year : float
+        The deadline (e.g. 2030).
+    since : float, optional
+        Use only years from ``since`` on (e.g. the recent trend).
+    level : float
+        Confidence level of the projection interval.
+    horizon : float
+        Last year searched for attainment; later crossings are reported as NaN.
+
+    Returns
+    -------
+    TargetResult
+        ``.tidy()``: one row with ``target, direction, by_year, last_year,
+        last_value, apc_last, k, projected, projected_low, projected_high,
+        year_attained, year_attained_low, year_attained_high, status``.
+        ``status`` is "achieved" (last observed value meets the target),
+        "on track" (the whole interval meets it by ``by_year``), "off track" (none
+        of it does) or "uncertain". ``.projection`` holds the fitted and projected
+        path by year with its interval.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import ecd
+    >>> years = np.arange(2010, 2021)
+    >>> df = pd.DataFrame({"year": years,
+    ...                    "value": 13.1 * 0.92 ** (years - 2010) * np.exp(0.02 * np.sin(years))})
+    >>> res = ecd.trends.target_attainment(df, target=5.0, by_year=2030, max_joinpoints=0).tidy()
+    >>> row = res.iloc[0]
+    >>> row["status"], round(float(row["year_attained"]), 1)
+    ('on track', 2021.6)
+    """
+    if direction not in ("below", "above"):
+        raise ParameterError("direction", f"expected 'below' or 'above', found {direction!r}.")
+    if not np.isfinite(target) or target <= 0:
+        raise ParameterError("target", f"expected a positive number (log-linear trend), found {target!r}.")
+    period = None if since is None else (since, np.inf)
+    s = prepare_series(df, year, value, se, period, missing, what="target_attainment")
+    jp = Joinpoint(max_joinpoints=max_joinpoints, select=select, min_obs_end=min_obs_end,
+                   min_obs_between=min_obs_between).fit(df, year, value, se, period=period, missing=missing)
+    fit = jp._fit_for(None)
+    q = quantile(level, fit.df)
+    lt = np.log(target)
+    last_year, last_value = s.x[-1], s.value[-1]
+    sign = 1.0 if direction == "below" else -1.0
+
+    def meets(v):
+        return sign * (v - target) <= 0
+
+    def gap(t, bound):
+        m, se_ = jp.predict_log([t])
+        return float(m[0] + bound * q * se_[0] - lt)
+
+    def crossing(bound):
+        # first year after the data at which the bound meets the target
+        grid = np.arange(last_year, horizon + 1e-9, 0.25)
+        m, se_ = jp.predict_log(grid)
+        g = sign * (m + bound * q * se_ - lt)
+        ok = np.nonzero(g <= 0)[0]
+        if ok.size == 0:
+            return np.nan
+        i = ok[0]
+        if i == 0:
+            return float(last_year)
+        return float(optimize.brentq(lambda t: gap(t, bound), grid[i - 1], grid[i], xtol=1e-8))
+
+    # the bound that reaches the target first is the optimistic one
+    early, late = (-1.0, 1.0) if direction == "below" else (1.0, -1.0)
+    m_by, se_by = jp.predict_log([by_year])
+    proj = float(np.exp(m_by[0]))
+    lo, hi = float(np.exp(m_by[0] - q * se_by[0])), float(np.exp(m_by[0] + q * se_by[0]))
+    pessimistic = hi if direction == "below" else lo
+    optimistic = lo if direction == "below" else hi
+    if meets(last_value):
+        status = "achieved"
+    elif meets(pessimistic):
+        status = "on track"
+    elif not meets(optimistic):
+        status = "off track"
+    else:
+        status = "uncertain"
+    slopes, _ = fit.slopes()
+    table = pd.DataFrame([{
+        "target": float(target), "direction": direction, "by_year": float(by_year),
+        "last_year": float(last_year), "last_value": float(last_value),
+        "apc_last": float(pct(slopes[-1])), "k": fit.k,
+        "projected": proj, "projected_low": lo, "projected_high": hi,
+        "year_attained": crossing(0.0), "year_attained_low": crossing(early),
+        "year_attained_high": crossing(late),
+        "status": status, "n": s.n, "years_used": s.years_used,
+    }])
+    years = np.arange(s.x[0], max(by_year, last_year) + 1)
+    m, se_ = jp.predict_log(years)
+    projection = pd.DataFrame({
+        "year": years, "fitted": np.exp(m), "low": np.exp(m - q * se_), "high": np.exp(m + q * se_),
+        "projected": years > last_year,
+        "observed": pd.Series(s.value, index=s.x).reindex(years).to_numpy(),
+    })
+    return TargetResult(table, projection, tuple(s.notes) + jp.notes_)

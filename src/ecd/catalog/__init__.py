@@ -166,7 +166,7 @@ def geo_name(code: str, lang: str = "zh") -> str:
         raise ParameterError("lang", f"got {lang!r}; expected 'zh' or 'en'")
     names = {r[0]: (r[2], r[3]) for r in geo_table()}
     if code not in names:
-        raise unknown_code_error("code", code, names, "geo code")
+        raise unknown_code_error("code", code, names, "geo code", where="ecd.catalog.geos()")
     return names[code][0 if lang == "zh" else 1]
 
 

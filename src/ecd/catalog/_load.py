@@ -31,16 +31,16 @@ def geo_doc() -> dict:
     return _yaml("geo.yaml")
 
 
-def suggest(word: str, choices, n: int = 3) -> str:
-    """A "did you mean …?" phrase for an unknown code, or a hint to list the choices."""
-    close = difflib.get_close_matches(str(word), list(choices), n=n, cutoff=0.5)
+def suggest(word: str, choices, n: int = 3, where: str = "ecd.catalog.indicators()") -> str:
+    """A "did you mean …?" sentence for an unknown code, or a pointer to the list of choices."""
+    close = difflib.get_close_matches(str(word), sorted(choices), n=n, cutoff=0.5)
     if close:
         return "did you mean " + " or ".join(repr(c) for c in close) + "?"
-    return "see ecd.catalog.indicators() for the list of codes"
+    return f"see {where} for the list of codes."
 
 
-def unknown_code_error(name: str, code, choices, what: str) -> ParameterError:
-    return ParameterError(name, f"unknown {what} {code!r}; {suggest(code, choices)}")
+def unknown_code_error(name: str, code, choices, what: str, where: str = "ecd.catalog.indicators()") -> ParameterError:
+    return ParameterError(name, f"unknown {what} {code!r}; {suggest(code, choices, where=where)}")
 
 
 def indicator_entry(code: str) -> dict:

@@ -1,0 +1,201 @@
+"""Reading the warehouse: ``load`` with filters, sources, origins (cached per project home)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from ecd import paths
+from ecd.catalog._load import catalog_doc, known_geos, suggest
+from ecd.data._schema import AREAS
+from ecd.data._sidecar import SIDECAR_SUFFIX
+from ecd.data._warehouse import WAREHOUSE_COLUMNS, build, is_stale, raw_files
+from ecd.errors import ParameterError
+
+# home → (stat fingerprint, frame); the stat fingerprint avoids hashing raw files on every call
+_CACHE: dict[str, tuple[tuple, pd.DataFrame]] = {}
+
+
+def _stat_fingerprint() -> tuple:
+    from ecd.catalog import _load as cat
+
+    items = []
+    for f in raw_files():
+        for p in (f, f.with_name(f.stem + SIDECAR_SUFFIX)):
+            try:
+                st = p.stat()
+                items.append((str(p), st.st_size, st.st_mtime_ns))
+            except OSError:
+                items.append((str(p), -1, -1))
+    for p in (cat._HERE / "indicators.yaml", cat._HERE / "geo.yaml", paths.warehouse_parquet()):
+        try:
+            st = p.stat()
+            items.append((str(p), st.st_size, st.st_mtime_ns))
+        except OSError:
+            items.append((str(p), -1, -1))
+    return tuple(items)
+
+
+def warehouse() -> pd.DataFrame:
+    """The whole warehouse table (shared cached frame: callers must copy before mutating)."""
+    key = str(paths.home())
+    fp = _stat_fingerprint()
+    hit = _CACHE.get(key)
+    if hit and hit[0] == fp:
+        return hit[1]
+    if is_stale():
+        build()
+        fp = _stat_fingerprint()
+    frame = pd.read_parquet(paths.warehouse_parquet())
+    _CACHE[key] = (fp, frame)
+    return frame
+
+
+def _as_list(name: str, value, kind=str) -> list | None:
+    if value is None:
+        return None
+    if isinstance(value, kind):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict)):
+        out = list(value)
+        bad = [v for v in out if not isinstance(v, kind)]
+        if not bad and out:
+            return out
+        if not out:
+            raise ParameterError(name, "is empty; expected at least one value or None for all")
+    raise ParameterError(name, f"got {value!r}; expected a {kind.__name__} or a list of {kind.__name__}")
+
+
+def _years_mask(years, col: pd.Series) -> pd.Series:
+    if isinstance(years, bool):
+        raise ParameterError("years", f"got {years!r}; expected (start, end), a list of years or one year")
+    if isinstance(years, int):
+        return col == years
+    if isinstance(years, tuple):
+        if len(years) != 2 or not all(y is None or (isinstance(y, int) and not isinstance(y, bool)) for y in years):
+            raise ParameterError("years", f"got {years!r}; expected a (start, end) tuple of ints (None = open end)")
+        start, end = years
+        if start is not None and end is not None and start > end:
+            raise ParameterError("years", f"start {start} is after end {end}; expected start ≤ end")
+        mask = pd.Series(True, index=col.index)
+        if start is not None:
+            mask &= col >= start
+        if end is not None:
+            mask &= col <= end
+        return mask
+    lst = _as_list("years", years, int)
+    return col.isin(lst)
+
+
+def load(indicator, geo=None, area=None, years=None) -> pd.DataFrame:
+    """Rows of the warehouse for one or more indicators, with their origins.
+
+    Builds the warehouse on first use, and rebuilds it when the raw files, their
+    sidecars or the catalog changed since it was built. Values are never
+    interpolated: a year that is not in the data is simply absent.
+
+    Parameters
+    ----------
+    indicator : str or list of str
+        Indicator code(s) of the catalog (``ecd.data.catalog()``).
+    geo : str or list of str, optional
+        ``CN``, ``CN-XX`` provinces, ``CN-EAST``/``CN-CENTRAL``/``CN-WEST``,
+        ISO3 country codes, ``WLD``. Default: all.
+    area : {"total", "urban", "rural"} or list, optional
+        Default: all.
+    years : (start, end) tuple, list of int or int, optional
+        A tuple is an inclusive range (``None`` for an open end); a list picks
+        years. Default: all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``indicator, geo, area, year, value, unit, source_id, citation,
+        se, ci_low, ci_high`` sorted by indicator, geo, area, year, source_id.
+
+    Raises
+    ------
+    ecd.errors.ParameterError
+        Unknown indicator, geo or area (with close matches), or a malformed filter.
+    ecd.errors.DataError
+        If the raw data fail validation while the warehouse is (re)built.
+
+    Examples
+    --------
+    >>> import ecd.data
+    >>> df = ecd.data.load("u5mr", geo="CN-EAST", area="rural", years=(2014, 2015))
+    >>> df[["year", "value", "source_id"]].values.tolist()
+    [[2014, 6.84, 'mchss'], [2015, 5.61, 'mchss']]
+    """
+    codes = _as_list("indicator", indicator)
+    entries = catalog_doc()["indicators"]
+    for c in codes:
+        if c not in entries:
+            raise ParameterError("indicator", f"unknown indicator code {c!r}; {suggest(c, entries)}")
+    geos = _as_list("geo", geo)
+    if geos:
+        known = known_geos()
+        for g in geos:
+            if g not in known:
+                raise ParameterError("geo", f"unknown geo code {g!r}; {suggest(g, known, where='ecd.catalog.geos()')}")
+    areas = _as_list("area", area)
+    if areas:
+        for a in areas:
+            if a not in AREAS:
+                raise ParameterError("area", f"got {a!r}; expected one of {', '.join(AREAS)}")
+    df = warehouse()
+    mask = df["indicator"].isin(codes)
+    if geos:
+        mask &= df["geo"].isin(geos)
+    if areas:
+        mask &= df["area"].isin(areas)
+    if years is not None:
+        mask &= _years_mask(years, df["year"])
+    return df.loc[mask, WAREHOUSE_COLUMNS].reset_index(drop=True)
+
+
+def sources() -> pd.DataFrame:
+    """One row per raw file's provenance (from the sidecars, via the warehouse build)."""
+    import duckdb
+
+    warehouse()  # builds or refreshes if needed
+    con = duckdb.connect(str(paths.warehouse_duckdb()), read_only=True)
+    try:
+        return con.execute("SELECT * FROM sources ORDER BY source_id, file").df()
+    finally:
+        con.close()
+
+
+def origins(df: pd.DataFrame) -> pd.DataFrame:
+    """The distinct origins of the rows of ``df`` (for a figure's or table's source line).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows from :func:`load` (needs ``source_id`` and ``citation``; ``indicator`` if present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source_id, title, producer, citation, n_rows, indicators``, one
+        row per distinct (source_id, citation), sorted.
+
+    Examples
+    --------
+    >>> import ecd.data
+    >>> o = ecd.data.origins(ecd.data.load("nmr", geo="CN-WEST", years=(2015, 2015)))
+    >>> o[["source_id", "n_rows"]].to_dict("records")
+    [{'source_id': 'mchss', 'n_rows': 2}]
+    """
+    missing = [c for c in ("source_id", "citation") if c not in df]
+    if missing:
+        raise ParameterError("df", f"missing column(s) {missing}; expected rows from ecd.data.load() "
+                                   f"(columns source_id and citation)")
+    src = sources().drop_duplicates("source_id").set_index("source_id")
+    work = df.assign(indicator=df["indicator"] if "indicator" in df else "")
+    grouped = (work.groupby(["source_id", "citation"], sort=True, dropna=False)
+               .agg(n_rows=("citation", "size"), indicators=("indicator", lambda s: ", ".join(sorted(set(map(str, s)))))))
+    out = grouped.reset_index()
+    out["title"] = out["source_id"].map(src["title"])
+    out["producer"] = out["source_id"].map(src["producer"])
+    return out[["source_id", "title", "producer", "citation", "n_rows", "indicators"]]

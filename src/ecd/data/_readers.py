@@ -1,0 +1,175 @@
+"""Readers that turn one raw file into a frame of raw strings, one row per data line.
+
+A reader is chosen by the ``format`` field of the file's ``.meta.yaml``. It
+returns the cells as *strings* (plus ``_line``, the 1-based line number in the
+file, header = line 1) so that validation can quote exactly what the user will
+see when they open the file. Readers never fix values; they only report.
+
+New formats (WDI CSV, SDMX-CSV, GHO, wide yearbook tables) plug in with
+:func:`register_reader`; each must produce the tidy columns of
+:data:`TIDY_COLUMNS` (optional :data:`OPTIONAL_COLUMNS` may be absent).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+TIDY_COLUMNS = ("indicator", "geo", "area", "year", "value", "unit", "source")
+OPTIONAL_COLUMNS = ("se", "ci_low", "ci_high")
+LINE = "_line"
+
+
+@dataclass
+class RawTable:
+    """What a reader produced: string cells with their line numbers, and file-level failures."""
+
+    frame: pd.DataFrame
+    failures: list[str] = field(default_factory=list)
+    contributes_rows: bool = True
+
+
+Reader = Callable[[Path, dict, str], RawTable]
+_READERS: dict[str, Reader] = {}
+
+
+def register_reader(name: str) -> Callable[[Reader], Reader]:
+    """Register ``func(path, meta, label) -> RawTable`` as the reader of ``format: name``."""
+
+    def deco(func: Reader) -> Reader:
+        _READERS[name] = func
+        return func
+
+    return deco
+
+
+def reader_names() -> tuple[str, ...]:
+    return tuple(sorted(_READERS))
+
+
+def get_reader(name: str) -> Reader | None:
+    return _READERS.get(name)
+
+
+def empty_raw(columns=TIDY_COLUMNS) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in (*columns, LINE)})
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(data: bytes, encoding: str, label: str) -> tuple[str | None, str | None]:
+    """Decode the file's bytes with the declared encoding, explaining a mismatch."""
+    enc = (encoding or "utf-8").lower().replace("_", "-")
+    if enc in ("utf-8", "utf8"):
+        enc = "utf-8-sig"  # a BOM is harmless: accept it
+    try:
+        return data.decode(enc), None
+    except LookupError:
+        return None, (f'{label}: encoding {encoding!r} declared in the .meta.yaml is not a known codec '
+                      f'(expected e.g. "utf-8" or "gbk")')
+    except UnicodeDecodeError as e:
+        line = _line_of_offset(data, e.start)
+        found = f"byte 0x{data[e.start]:02x} at line {line} is not valid {encoding}"
+        if enc == "utf-8-sig":
+            try:
+                data.decode("gb18030")
+            except UnicodeDecodeError:
+                hint = "re-save the file as UTF-8"
+            else:
+                return None, (f"{label} line {line}: {found}; the file looks GBK/GB18030-encoded "
+                              f"(expected UTF-8). Convert it with `iconv -f GBK -t UTF-8 old.csv > new.csv` "
+                              f"(then update sha256 in the .meta.yaml), or declare `encoding: gbk` in its .meta.yaml")
+        else:
+            hint = "declare the right `encoding:` in the .meta.yaml or convert the file to UTF-8"
+        return None, f"{label}: {found} (expected {encoding}); {hint}"
+
+
+def read_csv_cells(text: str, label: str, required, optional=()) -> RawTable:
+    """Parse CSV text into string cells with line numbers; report structural problems."""
+    failures: list[str] = []
+    if not text.strip():
+        failures.append(f"{label}: the file is empty (expected a header line "
+                        f"`{','.join(required)}` and at least one data row)")
+        return RawTable(empty_raw(required), failures)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in required and c not in optional]
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if missing:
+        failures.append(f"{label} line 1 (header): missing column(s) {', '.join(repr(c) for c in missing)}; "
+                        f"found {header}; expected {list(required)}")
+    if unknown:
+        failures.append(f"{label} line 1 (header): unexpected column(s) {', '.join(repr(c) for c in unknown)}; "
+                        f"expected only {list(required) + list(optional)} (rename or remove them)")
+    if dup:
+        failures.append(f"{label} line 1 (header): column(s) {dup} appear more than once")
+    rows, lines = [], []
+    last = reader.line_num
+    for rec in reader:
+        start = last + 1
+        last = reader.line_num
+        if not rec or all(not c.strip() for c in rec):
+            continue  # blank lines carry no data
+        if len(rec) != len(header):
+            failures.append(f"{label} line {start}: {len(rec)} fields but the header has {len(header)} "
+                            f"(a comma inside a value must be quoted)")
+            continue
+        rows.append(rec)
+        lines.append(start)
+    if not rows and not failures:
+        failures.append(f"{label}: the file has a header but no data rows (expected at least one)")
+    keep = [c for c in header if c in required or c in optional]
+    if missing or dup:
+        return RawTable(empty_raw(required), failures)
+    frame = pd.DataFrame(rows, columns=header, dtype=object)[keep] if rows else empty_raw(keep)
+    frame[LINE] = pd.Series(lines, dtype="int64") if rows else frame[LINE]
+    return RawTable(frame.reset_index(drop=True), failures)
+
+
+@register_reader("tidy_csv")
+def read_tidy_csv(path: Path, meta: dict, label: str) -> RawTable:
+    """The data-seed layout: ``indicator, geo, area, year, value, unit, source`` (+ ``se, ci_low, ci_high``)."""
+    text, problem = decode(path.read_bytes(), meta.get("encoding", "utf-8"), label)
+    if problem:
+        return RawTable(empty_raw(), [problem])
+    return read_csv_cells(text, label, TIDY_COLUMNS, OPTIONAL_COLUMNS)
+
+
+GEO_CODE_COLUMNS = ("geo", "gb2260", "name_zh", "name_en", "region_3")
+
+
+@register_reader("geo_codes")
+def read_geo_codes(path: Path, meta: dict, label: str) -> RawTable:
+    """Reference table of province codes: checked against the packaged catalog, no indicator rows."""
+    from ecd.catalog._load import geo_doc
+
+    text, problem = decode(path.read_bytes(), meta.get("encoding", "utf-8"), label)
+    if problem:
+        return RawTable(empty_raw(), [problem], contributes_rows=False)
+    table = read_csv_cells(text, label, GEO_CODE_COLUMNS)
+    failures = list(table.failures)
+    provinces = geo_doc()["provinces"]
+    if not failures:
+        for r in table.frame.to_dict("records"):
+            entry = provinces.get(r["geo"])
+            if entry is None:
+                failures.append(f'{label} line {r[LINE]}, column "geo": {r["geo"]!r} is not a province in '
+                                f"src/ecd/catalog/geo.yaml (expected an ISO 3166-2:CN code such as 'CN-BJ')")
+                continue
+            expect = {"gb2260": entry["gb2260"], "name_zh": entry["name_zh"], "name_en": entry["name_en"],
+                      "region_3": entry["region"].capitalize()}
+            for col, want in expect.items():
+                if r[col] != want:
+                    failures.append(f'{label} line {r[LINE]}, column "{col}": {r[col]!r} disagrees with the '
+                                    f"catalog (expected {want!r}; fix one of the two)")
+        seen = set(table.frame["geo"])
+        for g in sorted(set(provinces) - seen):
+            failures.append(f"{label}: province {g} of the catalog is missing (expected all 31 provinces)")
+    return RawTable(empty_raw(), failures, contributes_rows=False)

@@ -1,0 +1,215 @@
+"""pandera schemas of a tidy raw table, and turning their failures into one line per cell.
+
+Two schemas run lazily on every file: one of column checks (allowed codes,
+numbers, non-empty text) and one of row checks that need several columns
+(percentages within 0–100 by unit, non-negative rates, year range by the file's
+``year_kind``, confidence bounds, unique key). Both always run, so every failure
+of a file is reported at once.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from ecd.catalog._load import suggest
+from ecd.data._readers import LINE, OPTIONAL_COLUMNS
+
+AREAS = ("total", "urban", "rural")
+KEY = ("indicator", "geo", "area", "year")
+MIN_YEAR = 1900
+MAX_TARGET_YEAR = 2035
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a file is validated against."""
+
+    indicators: frozenset[str]
+    signed_indicators: frozenset[str]  # may be negative (differences)
+    geos: frozenset[str]
+    max_year: int  # for observations: the current year
+    max_target_year: int = MAX_TARGET_YEAR
+
+    @classmethod
+    def current(cls) -> "Context":
+        from ecd.catalog._load import catalog_doc, known_geos
+
+        entries = catalog_doc()["indicators"]
+        return cls(
+            indicators=frozenset(entries),
+            signed_indicators=frozenset(c for c, e in entries.items() if e.get("allow_negative")),
+            geos=known_geos(),
+            max_year=_dt.date.today().year,
+        )
+
+
+def _numeric(raw: pd.Series) -> pd.Series:
+    return pd.to_numeric(raw.astype("string").str.strip(), errors="coerce").astype("float64")
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """String cells → typed columns (unparseable numbers become NaN and are reported by the schema)."""
+    out = pd.DataFrame(index=frame.index)
+    for col in ("indicator", "geo", "area", "unit", "source"):
+        out[col] = frame[col].astype(object).map(lambda s: s.strip() if isinstance(s, str) else s)
+    out["year"] = _numeric(frame["year"])
+    out["value"] = _numeric(frame["value"])
+    for col in OPTIONAL_COLUMNS:
+        out[col] = _numeric(frame[col]) if col in frame else np.nan
+    return out
+
+
+def _blank_opt(raw: pd.DataFrame, col: str) -> pd.Series:
+    if col not in raw:
+        return pd.Series(True, index=raw.index)
+    return raw[col].astype(object).map(lambda s: not str(s).strip())
+
+
+def column_schema(ctx: Context) -> pa.DataFrameSchema:
+    text = pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and v != ""), name="nonempty")
+    return pa.DataFrameSchema(
+        {
+            "indicator": pa.Column(object, [text, pa.Check.isin(sorted(ctx.indicators), name="known_indicator")]),
+            "geo": pa.Column(object, [text, pa.Check.isin(sorted(ctx.geos), name="known_geo")]),
+            "area": pa.Column(object, pa.Check.isin(list(AREAS), name="known_area")),
+            "year": pa.Column(float, pa.Check(lambda s: np.isfinite(s) & (s == np.round(s)), name="integer_year")),
+            "value": pa.Column(float, pa.Check(lambda s: np.isfinite(s), name="number")),
+            "unit": pa.Column(object, text),
+            "source": pa.Column(object, text),
+        },
+        strict=False,
+    )
+
+
+def row_schema(ctx: Context, year_kind: str) -> pa.DataFrameSchema:
+    max_year = ctx.max_target_year if year_kind == "target" else ctx.max_year
+
+    def pct(d):
+        is_pct = d["unit"].astype(str).str.lower().str.startswith("percent")
+        return ~is_pct | d["value"].isna() | d["value"].between(0, 100)
+
+    def nonneg(d):
+        return d["indicator"].isin(list(ctx.signed_indicators)) | d["value"].isna() | (d["value"] >= 0)
+
+    def year_range(d):
+        return d["year"].isna() | d["year"].between(MIN_YEAR, max_year)
+
+    def ci_order(d):
+        lo = d["ci_low"].fillna(-np.inf)
+        hi = d["ci_high"].fillna(np.inf)
+        return d["value"].isna() | ((lo <= d["value"]) & (d["value"] <= hi))
+
+    def se_ok(d):
+        return d["se"].isna() | (d["se"] >= 0)
+
+    def unique_key(d):
+        return ~d.duplicated(list(KEY), keep=False) | d["year"].isna()
+
+    return pa.DataFrameSchema(
+        checks=[
+            pa.Check(pct, name="percent_range"),
+            pa.Check(nonneg, name="nonnegative"),
+            pa.Check(year_range, name="year_range"),
+            pa.Check(ci_order, name="ci_order"),
+            pa.Check(se_ok, name="se_nonnegative"),
+            pa.Check(unique_key, name="unique_key"),
+        ]
+    )
+
+
+def _failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as e:
+        return e.failure_cases
+    return pd.DataFrame(columns=["column", "check", "index"])
+
+
+def _check_name(check) -> str:
+    return str(check).split("(")[0]
+
+
+def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "observation") -> tuple[pd.DataFrame, list[str]]:
+    """Validate one raw table lazily; return the typed frame and one failure line per failing cell."""
+    frame = typed(raw)
+    if frame.empty:
+        return frame, []
+    failures: list[tuple[int, int, str]] = []  # (line, order, text) so messages come out in file order
+    lines = raw[LINE]
+
+    def add(idx, column, text):
+        failures.append((int(lines[idx]), list(raw.columns).index(column) if column in raw else 99,
+                         f'{label} line {int(lines[idx])}, column "{column}": {text}'))
+
+    def shown(idx, column):
+        return repr(str(raw.at[idx, column]).strip()) if column in raw else "''"
+
+    fc = _failure_cases(column_schema(ctx), frame)
+    for rec in fc.to_dict("records"):
+        idx, col, check = rec.get("index"), rec.get("column"), _check_name(rec.get("check"))
+        if idx is None or pd.isna(idx):
+            continue
+        idx = int(idx)
+        if check == "isin":
+            check = {"indicator": "known_indicator", "geo": "known_geo", "area": "known_area"}.get(col, check)
+        if check == "known_indicator":
+            hint = suggest(str(raw.at[idx, col]).strip(), ctx.indicators)
+            add(idx, col, f"{shown(idx, col)} is not in the indicator catalog (expected a code of "
+                          f"src/ecd/catalog/indicators.yaml: {hint} Otherwise add it to the catalog)")
+        elif check == "known_geo":
+            add(idx, col, f"{shown(idx, col)} is not a known geo code (expected CN, a CN-XX province such as "
+                          f"'CN-BJ', CN-EAST/CN-CENTRAL/CN-WEST, WLD or an ISO3 country in src/ecd/catalog/geo.yaml)")
+        elif check == "known_area":
+            add(idx, col, f"{shown(idx, col)} is not an area code (expected one of total, urban, rural)")
+        elif check in ("integer_year", "not_nullable") and col == "year":
+            add(idx, col, f"{shown(idx, col)} is not a year (expected a whole number such as 2020)")
+        elif check in ("number", "not_nullable") and col == "value":
+            add(idx, col, f"{shown(idx, col)} is not a number (expected a numeric value such as 12.5; "
+                          f"no text, units, thousands separators or missing values)")
+        elif check == "nonempty":
+            add(idx, col, f"{shown(idx, col)} is empty (expected a non-empty {col})")
+        else:
+            add(idx, col, f"{shown(idx, col)} fails check {check}")
+
+    fc = _failure_cases(row_schema(ctx, year_kind), frame)
+    seen: set[tuple[str, int]] = set()
+    for rec in fc.to_dict("records"):
+        idx, check = rec.get("index"), _check_name(rec.get("check"))
+        if idx is None or pd.isna(idx) or (check, int(idx)) in seen:
+            continue
+        idx = int(idx)
+        seen.add((check, idx))
+        unit = frame.at[idx, "unit"]
+        if check == "percent_range":
+            add(idx, "value", f"{shown(idx, 'value')} is not a percentage (expected 0–100 because the unit is {unit!r})")
+        elif check == "nonnegative":
+            add(idx, "value", f"{shown(idx, 'value')} is negative (expected a rate, ratio or count ≥ 0 for "
+                              f"indicator {frame.at[idx, 'indicator']!r}; only differences may be negative)")
+        elif check == "year_range":
+            year = frame.at[idx, "year"]
+            if year_kind == "target":
+                why = f"target years {MIN_YEAR}–{ctx.max_target_year}"
+            elif year > ctx.max_year:
+                why = (f"a year not in the future (≤ {ctx.max_year}); if this is a policy target, put it in a "
+                       f"file whose .meta.yaml says `year_kind: target`")
+            else:
+                why = f"a year from {MIN_YEAR} on"
+            add(idx, "year", f"{shown(idx, 'year')} is out of range (expected {why})")
+        elif check == "ci_order":
+            add(idx, "value", f"{shown(idx, 'value')} lies outside its interval [{frame.at[idx, 'ci_low']}, "
+                              f"{frame.at[idx, 'ci_high']}] (expected ci_low ≤ value ≤ ci_high)")
+        elif check == "se_nonnegative":
+            add(idx, "se", f"{shown(idx, 'se')} is negative (expected a standard error ≥ 0)")
+        elif check == "unique_key":
+            key = tuple(frame.loc[idx, list(KEY)])
+            same = frame.index[(frame[list(KEY)] == pd.Series(key, index=list(KEY))).all(axis=1)]
+            others = [int(lines[i]) for i in same if i != idx]
+            add(idx, "year", f"duplicate key (indicator, geo, area, year) = ({key[0]}, {key[1]}, {key[2]}, "
+                             f"{int(key[3])}), also on line(s) {', '.join(map(str, others))} (expected each key "
+                             f"once per source: keep one row)")
+    failures.sort()
+    return frame, [t for _, _, t in failures]

@@ -1,0 +1,308 @@
+"""Validate every raw file and (re)build the warehouse atomically.
+
+raw file + sidecar → reader (by ``format``) → pandera schemas → one tidy long
+table → ``data/processed/{warehouse.parquet, warehouse.duckdb, manifest.json}``.
+Every failure of every file is collected before anything is written; if there
+is one, nothing is written and the previous warehouse stays byte-identical.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ecd import paths
+from ecd.data._readers import get_reader, reader_names
+from ecd.data._schema import KEY, Context, validate
+from ecd.data._sidecar import SIDECAR_SUFFIX, read_sidecar, sha256_file
+from ecd.errors import ProvenanceError, SchemaError
+
+WAREHOUSE_COLUMNS = ["indicator", "geo", "area", "year", "value", "unit", "source_id", "citation", "se", "ci_low", "ci_high"]
+SOURCE_COLUMNS = [
+    "source_id", "file", "title", "producer", "citation", "url", "date_accessed", "licence", "trust",
+    "trust_notes", "definition_notes", "gaps", "format", "encoding", "year_kind", "sha256",
+]
+MANIFEST_VERSION = 1
+_OWNED = ("warehouse.parquet", "warehouse.duckdb", "manifest.json")
+_CONVENTION = ("(line = line number in the file as a text editor or spreadsheet shows it; line 1 is the header; "
+               "file paths are relative to the project home)")
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What :func:`ecd.data.build` or :func:`ecd.data.check` found (and wrote).
+
+    Attributes
+    ----------
+    files, rows, indicators, sources : int
+        Raw data files read, warehouse rows, distinct indicator codes and sources.
+    years : tuple of int
+        First and last year in the rows.
+    written : bool
+        Whether the warehouse was (re)written (``False`` for ``check``).
+    location : str
+        The processed-data folder relative to the project home.
+    per_file : tuple of tuple
+        ``(file, source_id, format, rows, indicators)`` per raw file.
+    """
+
+    files: int
+    rows: int
+    indicators: int
+    sources: int
+    years: tuple[int, int]
+    written: bool
+    location: str
+    per_file: tuple[tuple[str, str, str, int, int], ...] = field(repr=False, default=())
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per raw file: ``file, source_id, format, rows, indicators``."""
+        return pd.DataFrame(list(self.per_file), columns=["file", "source_id", "format", "rows", "indicators"])
+
+    def __str__(self) -> str:
+        verb = (f"Warehouse written to {self.location}/ (warehouse.parquet, warehouse.duckdb, manifest.json)."
+                if self.written else "Nothing written (check only).")
+        return (f"Validated {self.files} raw files from {self.sources} sources: {self.rows:,} rows of "
+                f"{self.indicators} indicators, years {self.years[0]}–{self.years[1]}, no failures. {verb}")
+
+
+def _label(path: Path) -> str:
+    try:
+        return path.relative_to(paths.home()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def raw_files(raw: Path | None = None) -> list[Path]:
+    """Every raw data file (not sidecars, not dotfiles), sorted."""
+    raw = raw or paths.raw_dir()
+    if not raw.is_dir():
+        return []
+    return sorted(
+        p for p in raw.rglob("*")
+        if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX)
+        and not any(part.startswith(".") for part in p.relative_to(raw).parts)
+    )
+
+
+def catalog_sha256() -> str:
+    from ecd.catalog import _load
+
+    h = hashlib.sha256()
+    for name in ("indicators.yaml", "geo.yaml"):
+        h.update((_load._HERE / name).read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(files: list[Path] | None = None) -> dict[str, dict[str, str]]:
+    """sha256 of every raw file and its sidecar, keyed by path relative to ``data/raw``."""
+    raw = paths.raw_dir()
+    out = {}
+    for f in files if files is not None else raw_files(raw):
+        side = f.with_name(f.stem + SIDECAR_SUFFIX)
+        out[f.relative_to(raw).as_posix()] = {
+            "sha256": sha256_file(f),
+            "meta_sha256": sha256_file(side) if side.exists() else "",
+        }
+    return out
+
+
+@dataclass
+class _Collected:
+    frame: pd.DataFrame
+    sources: pd.DataFrame
+    per_file: list[tuple[str, str, str, int, int]]
+    files: dict[str, dict[str, str]]
+
+
+def _collect() -> _Collected:
+    """Read and validate every raw file; raise one error listing every failure."""
+    raw = paths.raw_dir()
+    files = raw_files(raw)
+    schema_failures: list[str] = []
+    provenance_failures: list[str] = []
+    if not files:
+        raise ProvenanceError(f"no raw data files under {_label(raw)}/ (expected data/raw/<source_id>/<file>.csv "
+                              f"with a .meta.yaml beside each; set ECD_HOME to the project folder)")
+    # sidecars without a data file are provenance errors too
+    stems = {f.with_name(f.stem + SIDECAR_SUFFIX) for f in files}
+    for side in sorted(raw.rglob("*" + SIDECAR_SUFFIX)):
+        if side not in stems:
+            provenance_failures.append(f"{_label(side)}: sidecar without a data file (expected "
+                                       f"{side.name[: -len(SIDECAR_SUFFIX)]}.<ext> beside it; remove the sidecar or restore the file)")
+    ctx = Context.current()
+    frames, metas, per_file, shas = [], [], [], {}
+    for f in files:
+        label = _label(f)
+        sha = sha256_file(f)
+        meta, prov = read_sidecar(f, label, sha)
+        provenance_failures += prov
+        side = f.with_name(f.stem + SIDECAR_SUFFIX)
+        shas[f.relative_to(raw).as_posix()] = {"sha256": sha, "meta_sha256": sha256_file(side) if side.exists() else ""}
+        reader = get_reader(str(meta.get("format")))
+        if reader is None:
+            provenance_failures.append(f"{label}: format {meta.get('format')!r} in its .meta.yaml has no reader "
+                                       f"(expected one of {', '.join(reader_names())})")
+            continue
+        table = reader(f, meta, label)
+        schema_failures += table.failures
+        typed, fails = validate(table.frame, label, ctx, str(meta.get("year_kind", "observation")))
+        schema_failures += fails
+        source_id = f.parent.name
+        if table.contributes_rows and not typed.empty:
+            typed = typed.assign(source_id=source_id, _label=label, _line=table.frame["_line"].to_numpy())
+            frames.append(typed)
+        metas.append({**meta, "file": f.relative_to(raw).as_posix(), "sha256": sha})
+        per_file.append((label, source_id, str(meta.get("format")), len(typed) if table.contributes_rows else 0,
+                         typed["indicator"].nunique() if table.contributes_rows and not typed.empty else 0))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*KEY, "source_id"])
+    # a key must be unique within a source even when the source has several files
+    if not frame.empty:
+        dup = frame[frame.duplicated([*KEY, "source_id"], keep=False) & frame["year"].notna()]
+        for _, grp in dup.groupby([*KEY, "source_id"], sort=True):
+            if grp["_label"].nunique() > 1:
+                where = ", ".join(f"{r._label} line {r._line}" for r in grp.itertuples())
+                k = grp.iloc[0]
+                schema_failures.append(f'{where}, column "year": duplicate key (indicator, geo, area, year) = '
+                                       f"({k.indicator}, {k.geo}, {k.area}, {int(k.year)}) in two files of source "
+                                       f"{k.source_id!r} (expected each key once per source: keep one row)")
+    if schema_failures:
+        raise SchemaError(f"{len(schema_failures) + len(provenance_failures)} problem(s) in the raw data "
+                          f"{_CONVENTION}; nothing was written:", schema_failures + provenance_failures)
+    if provenance_failures:
+        err = ProvenanceError(f"{len(provenance_failures)} provenance problem(s) in the raw data; nothing was written:\n"
+                              + "\n".join(f"  - {p}" for p in provenance_failures))
+        err.failures = provenance_failures
+        raise err
+    return _Collected(_assemble(frame), _sources_frame(metas), per_file, shas)
+
+
+def _assemble(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "indicator": frame["indicator"].astype("string"),
+        "geo": frame["geo"].astype("string"),
+        "area": frame["area"].astype("string"),
+        "year": frame["year"].astype("int64"),
+        "value": frame["value"].astype("float64"),
+        "unit": frame["unit"].astype("string"),
+        "source_id": frame["source_id"].astype("string"),
+        "citation": frame["source"].astype("string"),
+        "se": frame["se"].astype("float64"),
+        "ci_low": frame["ci_low"].astype("float64"),
+        "ci_high": frame["ci_high"].astype("float64"),
+    })
+    return out.sort_values(["indicator", "geo", "area", "year", "source_id"], kind="stable").reset_index(drop=True)
+
+
+def _as_text(v) -> str:
+    if isinstance(v, list):
+        return "; ".join(_as_text(x) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {_as_text(x)}" for k, x in v.items())
+    return "" if v is None else str(v)
+
+
+def _sources_frame(metas: list[dict]) -> pd.DataFrame:
+    rows = [{c: _as_text(m.get(c)) for c in SOURCE_COLUMNS} for m in metas]
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS).astype("string")
+
+
+def _summary(c: _Collected, written: bool) -> BuildSummary:
+    years = (int(c.frame["year"].min()), int(c.frame["year"].max())) if len(c.frame) else (0, 0)
+    return BuildSummary(
+        files=len(c.per_file), rows=len(c.frame), indicators=int(c.frame["indicator"].nunique()),
+        sources=int(c.sources["source_id"].nunique()), years=years, written=written,
+        location=_label(paths.processed_dir()), per_file=tuple(c.per_file),
+    )
+
+
+@contextlib.contextmanager
+def _build_lock():
+    """Serialise builds (parallel notebooks may all call ``load`` on first use)."""
+    # the lock lives outside the project so it never shows up in git status
+    tag = hashlib.sha1(str(paths.home()).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"ecd-warehouse-{tag}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _write(c: _Collected, target: Path) -> None:
+    import duckdb
+
+    from ecd.catalog import indicators
+
+    target.mkdir(parents=True)
+    c.frame.to_parquet(target / "warehouse.parquet", index=False)
+    con = duckdb.connect(str(target / "warehouse.duckdb"))
+    try:
+        for name, df in (("indicators", c.frame), ("sources", c.sources), ("catalog", indicators())):
+            con.register("_df", df)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _df")
+            con.unregister("_df")
+    finally:
+        con.close()
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "rows": len(c.frame),
+        "catalog_sha256": catalog_sha256(),
+        "files": c.files,
+    }
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def build() -> BuildSummary:
+    """Validate every raw file and replace the warehouse atomically (see :mod:`ecd.data`)."""
+    with _build_lock():
+        collected = _collect()
+        final = paths.processed_dir()
+        parent = final.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".processed-new-", dir=parent))
+        try:
+            staged = tmp / "processed"
+            _write(collected, staged)
+            if final.exists():
+                # keep anything else that lives in data/processed
+                for entry in final.iterdir():
+                    if entry.name not in _OWNED:
+                        (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, staged / entry.name)
+                old = tmp / "old"
+                os.replace(final, old)
+            os.replace(staged, final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return _summary(collected, written=True)
+
+
+def check() -> BuildSummary:
+    """Validate every raw file without writing anything."""
+    return _summary(_collect(), written=False)
+
+
+def read_manifest() -> dict | None:
+    try:
+        return json.loads((paths.processed_dir() / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_stale(manifest: dict | None = None) -> bool:
+    """True when the warehouse is missing or was built from other raw files or another catalog."""
+    manifest = manifest if manifest is not None else read_manifest()
+    if not manifest or manifest.get("version") != MANIFEST_VERSION or not paths.warehouse_parquet().exists():
+        return True
+    return manifest.get("files") != fingerprint() or manifest.get("catalog_sha256") != catalog_sha256()
+

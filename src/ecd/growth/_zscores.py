@@ -341,8 +341,8 @@ def zscores(
     ...                      "lenhei": [75.7, 84.0], "measure": ["l", "h"]})
     >>> ecd.growth.zscores(kids)[["zlen", "flen", "zwei", "zwfl"]]
        zlen  flen  zwei  zwfl
-    0  -0.0     0 -0.06 -0.09
-    1 -0.83     0 -0.07  0.44
+    0 -0.02     0 -0.04 -0.06
+    1 -1.10     0 -0.31  0.35
     """
     x = read_measurements(
         df, sex=sex, age=age, age_in_months=age_in_months, weight=weight, lenhei=lenhei,

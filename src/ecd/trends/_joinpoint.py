@@ -362,7 +362,8 @@ class Joinpoint:
         })
         return SegmentsResult(table, self.notes_)
 
-    def aapc(self, period=None, k: int | None = None, level: float = 0.95) -> AAPCResult:
+    def aapc(self, period=None, k: int | None = None, level: float = 0.95,
+             fixed_breakpoints: bool = False) -> AAPCResult:
         """Average annual percent change over ``period`` (default: the whole series).
 
         ``AAPC = 100 (exp(Σ wᵢ bᵢ) − 1)`` with wᵢ the share of the period in segment i.
@@ -370,6 +371,7 @@ class Joinpoint:
         otherwise the normal delta-method interval with joinpoints fixed (Clegg et
         al. 2009). With ``continuous=True`` the breakpoints' uncertainty enters the
         SE (Muggeo 2010, as segmented's ``aapc``) and the CI is normal.
+        ``fixed_breakpoints=True`` ignores that uncertainty (segmented's "wrong.se").
         The ``*_t`` columns give the t interval (df n − 2k − 2) for comparison.
         """
         f = self._fit_for(k)
@@ -383,7 +385,7 @@ class Joinpoint:
         weights = overlap / (b - a)
         slopes, V = f.slopes()
         mu = float(weights @ slopes)
-        if f.continuous and f.k:
+        if f.continuous and f.k and not fixed_breakpoints:
             # μ = (f(b) − f(a)) / (b − a); gradient in (b0, b1, δ, τ)
             g = np.zeros(f.cov.shape[0])
             g[1] = 1.0

@@ -1,0 +1,148 @@
+"""ecd.trends against R segmented 1.6-2 and the Joinpoint grid emulation (tests/reference/trends)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import ecd.trends as tr
+
+REL_GRID = 1e-6  # slopes/APCs/AAPCs of the grid search and log-linear APC
+REL_SEG = 1e-4  # segmented breakpoints, slopes and AAPCs
+SERIES = ["rural_SYNTHETIC", "urban_SYNTHETIC"]
+
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "trends"
+
+
+def _read(name):
+    return pd.read_csv(REFERENCE / name)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return _read("imr_synthetic_urban_rural_1991_2020.csv")
+
+
+def _series(data, name):
+    return data[data["series"] == name]
+
+
+def _years(text):
+    return [] if pd.isna(text) or text == "" else [float(v) for v in str(text).split(";")]
+
+
+@pytest.fixture(scope="module")
+def grid_fits(data):
+    return {s: tr.joinpoint(_series(data, s), value="rate", max_joinpoints=3) for s in SERIES}
+
+
+@pytest.fixture(scope="module")
+def seg_fits(data):
+    return {s: tr.joinpoint(_series(data, s), value="rate", max_joinpoints=3, continuous=True)
+            for s in SERIES}
+
+
+@pytest.mark.parametrize("series", SERIES)
+def test_apc_loglinear(data, series):
+    exp = _read("apc_loglinear.csv").query("series == @series")
+    periods = [tuple(int(v) for v in p.split("-")) for p in exp["period"]]
+    got = tr.apc(_series(data, series), value="rate", period=periods).tidy()
+    assert got["n"].tolist() == exp["n"].tolist()
+    assert got["df"].tolist() == exp["df"].tolist()
+    for mine, theirs in [("slope", "slope"), ("se", "slope_se"), ("apc", "APC"),
+                         ("ci_low", "APC_lo_t"), ("ci_high", "APC_hi_t"),
+                         ("ci_low_z", "APC_lo_z"), ("ci_high_z", "APC_hi_z"),
+                         ("p_value", "p_value"), ("resid_sd", "resid_sd"), ("r2", "r2")]:
+        assert_allclose(got[mine], exp[theirs], rtol=REL_GRID, err_msg=mine)
+
+
+@pytest.mark.parametrize("series", SERIES)
+def test_grid_models_and_selection(grid_fits, series):
+    exp = _read("joinpoint_grid_models.csv").query("series == @series").reset_index(drop=True)
+    got = grid_fits[series].models_
+    assert [_years(t) for t in got["joinpoints"]] == [_years(t) for t in exp["joinpoints"]]
+    assert got["p"].tolist() == exp["p"].tolist()
+    assert_allclose(got["sse"], exp["sse"], rtol=REL_GRID)
+    assert_allclose(got["bic"], exp["BIC"], rtol=REL_GRID)
+    assert_allclose(got["bic3"], exp["BIC3"], rtol=REL_GRID)
+    assert grid_fits[series].n_joinpoints_ == int(exp.loc[exp["selected_BIC"] == 1, "k"].iloc[0])
+    jp3 = tr.joinpoint(_series_from(grid_fits, series), value="rate", select="bic3")
+    assert jp3.n_joinpoints_ == int(exp.loc[exp["selected_BIC3"] == 1, "k"].iloc[0])
+    assert_allclose(jp3.joinpoints_, _years(exp.loc[exp["selected_BIC3"] == 1, "joinpoints"].iloc[0]))
+
+
+def _series_from(fits, series):
+    s = fits[series]._series
+    return pd.DataFrame({"year": s.x, "rate": s.value})
+
+
+@pytest.mark.parametrize("series", SERIES)
+@pytest.mark.parametrize("k", [0, 1, 2, 3])
+def test_grid_segments(grid_fits, series, k):
+    exp = _read("joinpoint_grid_segments.csv").query("series == @series and k == @k")
+    got = grid_fits[series].segments(k=k).tidy()
+    assert got["start"].tolist() == exp["from"].astype(float).tolist()
+    assert got["end"].tolist() == exp["to"].astype(float).tolist()
+    assert got["df"].tolist() == exp["df"].tolist()
+    for mine, theirs in [("slope", "slope"), ("se", "slope_se"), ("apc", "APC"),
+                         ("ci_low", "APC_lo_t"), ("ci_high", "APC_hi_t")]:
+        assert_allclose(got[mine], exp[theirs], rtol=REL_GRID, err_msg=mine)
+
+
+@pytest.mark.parametrize("series", SERIES)
+def test_grid_aapc(grid_fits, series):
+    exp = _read("joinpoint_grid_aapc.csv").query("series == @series")
+    for _, row in exp.iterrows():
+        period = tuple(int(v) for v in row["period"].split("-"))
+        got = grid_fits[series].aapc(period=period, k=int(row["k"])).tidy().iloc[0]
+        assert_allclose([float(v) for v in got["weights"].split(";")],
+                        [float(v) for v in str(row["weights"]).split(";")], atol=5e-7)
+        assert got["ci_rule"] == row["ci_rule"]
+        assert_allclose(
+            [got["aapc"], got["se"], got["ci_low"], got["ci_high"], got["ci_low_t"], got["ci_high_t"]],
+            [row["AAPC"], row["se_mu"], row["AAPC_lo"], row["AAPC_hi"], row["AAPC_lo_t"], row["AAPC_hi_t"]],
+            rtol=REL_GRID, err_msg=f"k={row['k']} {row['period']}")
+
+
+@pytest.mark.parametrize("series", SERIES)
+@pytest.mark.parametrize("npsi", [1, 2])
+def test_segmented_fits(seg_fits, series, npsi):
+    exp = _read("segmented_fits.csv").query("series == @series and npsi == @npsi").iloc[0]
+    jp = seg_fits[series]
+    f = jp._fit_for(npsi)
+    assert_allclose(f.tau, _years(exp["psi"]), rtol=REL_SEG)
+    assert_allclose(np.sqrt(np.diag(f.cov)[2 + npsi:]), _years(exp["psi_se"]), rtol=REL_SEG)
+    assert_allclose(f.sse, exp["rss"], rtol=REL_SEG)
+    assert f.df == exp["df_residual"]
+    got = jp.aapc(k=npsi).tidy().iloc[0]
+    assert_allclose([got["aapc"], got["se"], got["ci_low"], got["ci_high"]],
+                    [exp["AAPC_segmented"], exp["mu_se_segmented"], exp["AAPC_lo_segmented"],
+                     exp["AAPC_hi_segmented"]], rtol=REL_SEG)
+    fixed = jp.aapc(k=npsi, fixed_breakpoints=True).tidy().iloc[0]
+    assert_allclose([fixed["se"], fixed["ci_low"], fixed["ci_high"], fixed["ci_low_t"], fixed["ci_high_t"]],
+                    [exp["se_mu_fixed_psi"], exp["AAPC_lo_fixed_z"], exp["AAPC_hi_fixed_z"],
+                     exp["AAPC_lo_fixed_t"], exp["AAPC_hi_fixed_t"]], rtol=REL_SEG)
+
+
+@pytest.mark.parametrize("series", SERIES)
+@pytest.mark.parametrize("npsi", [1, 2])
+def test_segmented_segments(seg_fits, series, npsi):
+    exp = _read("segmented_segments.csv").query("series == @series and npsi == @npsi")
+    got = seg_fits[series].segments(k=npsi).tidy()
+    assert_allclose(got["start"], exp["from"], rtol=REL_SEG)
+    assert_allclose(got["end"], exp["to"], rtol=REL_SEG)
+    for mine, theirs in [("slope", "slope"), ("se", "slope_se"), ("apc", "APC"),
+                         ("ci_low", "APC_lo"), ("ci_high", "APC_hi")]:
+        assert_allclose(got[mine], exp[theirs], rtol=REL_SEG, err_msg=mine)
+
+
+@pytest.mark.parametrize("series", SERIES)
+def test_segmented_selection_bic(seg_fits, series):
+    exp = _read("segmented_selection.csv").query("series == @series").iloc[0]
+    jp = seg_fits[series]
+    assert jp.n_joinpoints_ == exp["n_psi"]
+    assert_allclose(jp.joinpoints_, _years(exp["psi"]), rtol=REL_SEG)

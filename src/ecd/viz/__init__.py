@@ -18,6 +18,7 @@ from ecd.viz._theme import (
     source_line,
     use_theme,
 )
+from ecd.viz._plots import urban_rural_panels
 
 __all__ = [
     "AREA_COLORS",
@@ -27,4 +28,5 @@ __all__ = [
     "cjk_font",
     "source_line",
     "use_theme",
+    "urban_rural_panels",
 ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from ecd.errors import DataError, ParameterError, SchemaError
 
@@ -157,13 +157,17 @@ class Reference:
             Decimals of the result; ``None`` leaves it unrounded.
         """
         d = np.asarray(d, dtype=float)
-        mu, sigma, nu, tau = self._at(age)
+        # children share few distinct ages: interpolate and evaluate T(c) once per age
+        ages, where = np.unique(np.asarray(age, dtype=float), return_inverse=True)
+        at_age = self._at(ages)
+        mu, sigma, nu, tau = (v[where] for v in at_age)
         with np.errstate(all="ignore"):
             if self.distribution == "LMS":
                 small = np.abs(nu) <= 0.01
                 z = np.where(small, np.log(d / mu) / sigma, ((d / mu) ** nu - 1.0) / (nu * sigma))
             else:
-                z = _bct_z(d, mu, sigma, nu, tau)
+                tc, lower, sf_c = (v[where] for v in _bct_c_terms(*at_age[1:]))
+                z = _bct_z(d, mu, sigma, nu, tau, tc, lower, sf_c)
         z = np.where(np.isfinite(z), z, np.nan)
         return z if dec is None else np.round(z, dec)
 
@@ -181,34 +185,58 @@ class Reference:
             else:
                 p = special.ndtr(z)
                 tc = _t_cdf_c(sigma, nu, tau)
-                zt = np.where(nu > 0, stats.t.ppf(1.0 - (1.0 - p) * tc, tau), stats.t.ppf(p * tc, tau))
+                zt = np.where(nu > 0, _tppf(1.0 - (1.0 - p) * tc, tau), _tppf(p * tc, tau))
                 d = np.where(nu != 0, mu * (nu * sigma * zt + 1.0) ** (1.0 / nu), mu * np.exp(sigma * zt))
                 d = np.where(d < 1.0, 1.0, d)
         d = np.where(np.isfinite(d), d, np.nan)
         return d if dec is None else np.round(d, dec)
 
 
+def _tcdf(x, df):
+    return special.stdtr(df, x)
+
+
+def _tsf(x, df):
+    return special.stdtr(df, -np.asarray(x))
+
+
+def _tppf(p, df):
+    return special.stdtrit(df, p)
+
+
 def _t_cdf_c(sigma, nu, tau):
     """T_tau(c) with c = 1/(sigma |nu|); 1 when nu == 0 (c infinite)."""
     with np.errstate(divide="ignore"):
         c = 1.0 / (sigma * np.abs(nu))
-    return np.where(np.isinf(c), 1.0, stats.t.cdf(c, tau))
+    return np.where(np.isinf(c), 1.0, _tcdf(c, tau))
 
 
-def _bct_z(d, mu, sigma, nu, tau):
+def _bct_c_terms(sigma, nu, tau):
+    """Per-age terms of pBCT: T(c), the truncated lower mass T(-c) (nu > 0) and 1 - T(c)."""
+    with np.errstate(divide="ignore"):
+        c = 1.0 / (sigma * np.abs(nu))
+    tc = _t_cdf_c(sigma, nu, tau)
+    lower = np.where(nu > 0, _tcdf(-c, tau), 0.0)
+    sf_c = np.where(np.isinf(c), 0.0, _tsf(c, tau))
+    return tc, lower, sf_c
+
+
+def _bct_z(d, mu, sigma, nu, tau, tc, lower, sf_c):
     """DAZ under a Box-Cox t reference (a modified gamlss ``pBCT``)."""
     dstar = np.maximum(d, 1.0)
     z0 = np.where(nu != 0, ((dstar / mu) ** nu - 1.0) / (nu * sigma), np.log(dstar / mu) / sigma)
-    c = 1.0 / (sigma * np.abs(nu))
-    tc = _t_cdf_c(sigma, nu, tau)
-    lower = np.where(nu > 0, stats.t.cdf(-c, tau), 0.0)
     # R's formula, kept as is wherever it is accurate so that rounded DAZ match exactly
-    f = (stats.t.cdf(z0, tau) - lower) / tc
+    f = (_tcdf(z0, tau) - lower) / tc
     z = special.ndtri(f)
-    # upper tail: 1 - F computed without cancellation
-    q = np.where(nu > 0, stats.t.sf(z0, tau), stats.t.sf(z0, tau) - np.where(np.isinf(c), 0.0, stats.t.sf(c, tau))) / tc
-    tail = (q < _UPPER_TAIL_SWITCH) | (~np.isfinite(z) & (z0 > 0))
-    return np.where(tail, -special.ndtri(q), z)
+    # upper tail (F near 1): 1 - F without cancellation, only where it matters
+    near_one = np.flatnonzero(~(f < 1.0 - 1e-6))
+    if near_one.size:
+        k = near_one
+        sf = _tsf(z0[k], tau[k])
+        q = np.where(nu[k] > 0, sf, sf - sf_c[k]) / tc[k]
+        tail = (q < _UPPER_TAIL_SWITCH) | (~np.isfinite(z[k]) & (z0[k] > 0))
+        z[k] = np.where(tail, -special.ndtri(q), z[k])
+    return z
 
 
 def daz(d, age, reference: Reference, dec: int | None = 3) -> np.ndarray:

@@ -109,11 +109,11 @@ def dscore(
     rounding = dict(key.rounding)
     rounding.update(decimals or {})
     a = _age_years(df, age, age_unit, rounding["age"])
-    x = item_matrix(df, key)
-    valid = ~np.isnan(x)
-    n = valid.sum(axis=1)
+    x, found = _answered_items(df, key)
+    tau = key.tau[found]
+    n = np.count_nonzero(~np.isnan(x), axis=1)
     with np.errstate(invalid="ignore"):
-        p = np.where(n > 0, np.nansum(x, axis=1) / np.maximum(n, 1), np.nan)
+        p = np.where(n > 0, np.count_nonzero(x == 1, axis=1) / np.maximum(n, 1), np.nan)
     p = _round(p, rounding["p"])
 
     mu, sd = _prior(df, key, a, prior_mean, prior_sd, prior_mean_na, prior_sd_na)
@@ -123,9 +123,7 @@ def dscore(
     for start in range(0, len(df), _CHUNK):
         rows = np.flatnonzero(ok[start:start + _CHUNK]) + start
         if rows.size:
-            w = _posterior(x[rows], mu[rows], sd[rows], key)
-            eap[rows] = w @ key.qp
-            sem[rows] = np.sqrt(np.einsum("ij,ij->i", w, (key.qp[None, :] - eap[rows, None]) ** 2))
+            eap[rows], sem[rows] = _eap(_log_posterior(x[rows], mu[rows], sd[rows], tau, key), key.qp)
 
     if metric == "logit":
         d = _round((eap - key.intercept) / key.slope, rounding["d"])
@@ -176,13 +174,15 @@ def dscore_posterior(
     1.0
     """
     a = _age_years(df, age, age_unit, key.rounding["age"])
-    x = item_matrix(df, key)
+    x, found = _answered_items(df, key)
     mu, sd = _prior(df, key, a, prior_mean, prior_sd, prior_mean_na, prior_sd_na)
     ok = np.isfinite(mu) & np.isfinite(sd)
     out = np.full((len(df), key.qp.size), np.nan)
     rows = np.flatnonzero(ok)
     if rows.size:
-        out[rows] = _posterior(x[rows], mu[rows], sd[rows], key)
+        logw = _log_posterior(x[rows], mu[rows], sd[rows], key.tau[found], key)
+        w = np.exp(logw - logw.max(axis=1, keepdims=True))
+        out[rows] = w / w.sum(axis=1, keepdims=True)
     return pd.DataFrame(out, index=df.index, columns=[_qp_name(q) for q in key.qp])
 
 
@@ -192,7 +192,24 @@ def item_matrix(df: pd.DataFrame, key: Key) -> np.ndarray:
     Columns are matched to item codes case-insensitively; items absent from ``df``
     are all-NaN columns. Raises :class:`~ecd.errors.SchemaError` listing every cell
     that is not 0, 1 or missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecd.development import Key, item_matrix
+    >>> from ecd.development._synthetic import synthetic_key_paths
+    >>> key = Key.from_files(*synthetic_key_paths())
+    >>> item_matrix(pd.DataFrame({"ZZ1MOC001": [1, 0]}), key).shape
+    (2, 60)
     """
+    x, found = _answered_items(df, key)
+    full = np.full((len(df), len(key.items)), np.nan)
+    full[:, found] = x
+    return full
+
+
+def _answered_items(df: pd.DataFrame, key: Key) -> tuple[np.ndarray, np.ndarray]:
+    """The key items present in ``df`` as a C-ordered float matrix, and their key positions."""
     position = {item.lower(): j for j, item in enumerate(key.items)}
     found: dict[int, str] = {}
     for col in df.columns:
@@ -204,44 +221,65 @@ def item_matrix(df: pd.DataFrame, key: Key) -> np.ndarray:
                 f"columns {found[j]!r} and {col!r} both match key item {key.items[j]!r} "
                 "(item names are case-insensitive); keep one of them.")
         found[j] = col
-    x = np.full((len(df), len(key.items)), np.nan)
-    failures = []
-    for j, col in found.items():
-        raw = df[col]
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = ~np.isnan(values) & (values != 0) & (values != 1)
-        bad |= np.isnan(values) & raw.notna().to_numpy()
-        for i in np.flatnonzero(bad):
-            failures.append(f"row {df.index[i]!r}, item {col!r}: {raw.iloc[i]!r}")
-        x[:, j] = values
-    if failures:
-        shown = failures[:_MAX_LISTED]
-        if len(failures) > _MAX_LISTED:
-            shown.append(f"... and {len(failures) - _MAX_LISTED} more")
+    js = sorted(found)
+    cols = [found[j] for j in js]
+    if all(pd.api.types.is_numeric_dtype(df[c].dtype) for c in cols):
+        x = np.ascontiguousarray(df[cols].to_numpy(dtype=float, na_value=np.nan))
+        not_number = np.zeros(x.shape, dtype=bool)
+    else:
+        x = np.empty((len(df), len(cols)))
+        for k, c in enumerate(cols):
+            x[:, k] = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        not_number = np.isnan(x) & df[cols].notna().to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ((x * (x - 1.0)) != 0) & ~np.isnan(x) | not_number
+    if bad.any():
+        cells = np.argwhere(bad)
+        failures = [f"row {df.index[i]!r}, item {cols[k]!r}: {df[cols[k]].iloc[i]!r}" for i, k in cells[:_MAX_LISTED]]
+        if len(cells) > _MAX_LISTED:
+            failures.append(f"... and {len(cells) - _MAX_LISTED} more")
         raise SchemaError(
-            f"{len(failures)} item score(s) are not 0 (fail), 1 (pass) or missing (not answered); "
+            f"{len(cells)} item score(s) are not 0 (fail), 1 (pass) or missing (not answered); "
             "recode them (e.g. 'yes'/'no' to 1/0, 'don't know' to missing) before scoring:",
-            shown,
+            failures,
         )
-    return x
+    return x, np.asarray(js, dtype=int)
 
 
 # ---------------------------------------------------------------------- helpers
-def _posterior(x: np.ndarray, mu: np.ndarray, sd: np.ndarray, key: Key) -> np.ndarray:
+def _log_posterior(x: np.ndarray, mu: np.ndarray, sd: np.ndarray, tau: np.ndarray, key: Key) -> np.ndarray:
+    """Unnormalised log posterior (rows × quadrature points) as one matrix product.
+
+    With eta = (q - tau) / slope, log P = eta + log(1 - P), so a row's log
+    likelihood is ``passes @ eta + answered @ log(1 - P)``; the normal prior
+    ``-(q - mu)^2 / (2 sd^2)`` adds ``q * mu / sd^2 - q^2 / (2 sd^2)`` up to a
+    constant. Stacking both gives one product of (rows × 2 items + 2) by
+    (2 items + 2 × points).
+    """
     qp = key.qp
-    z = (qp[None, :] - mu[:, None]) / sd[:, None]
-    logw = -0.5 * z * z
-    eta = (qp[:, None] - key.tau[None, :]) / key.slope  # Q × items
-    log_pass = -np.logaddexp(0.0, -eta)
-    log_fail = -np.logaddexp(0.0, eta)
-    passed = np.nan_to_num(x, nan=0.0)
-    failed = np.where(x == 0, 1.0, 0.0)
-    logw += passed @ log_pass.T
-    logw += failed @ log_fail.T
+    eta = (qp[None, :] - tau[:, None]) / key.slope  # items × Q
+    log_fail = -np.logaddexp(0.0, eta)  # log(1 - P) without cancellation
+    precision = 1.0 / (sd * sd)
+    features = np.empty((x.shape[0], 2 * x.shape[1] + 2))
+    m = x.shape[1]
+    np.equal(x, 1.0, out=features[:, :m])
+    np.isfinite(x, out=features[:, m:2 * m])
+    features[:, 2 * m] = mu * precision
+    features[:, 2 * m + 1] = -0.5 * precision
+    coef = np.vstack([eta, log_fail, qp[None, :], (qp * qp)[None, :]])
+    return features @ coef
+
+
+def _eap(logw: np.ndarray, qp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior mean and SD from unnormalised log weights (overwrites ``logw``)."""
     logw -= logw.max(axis=1, keepdims=True)
-    w = np.exp(logw)
-    w /= w.sum(axis=1, keepdims=True)
-    return w
+    w = np.exp(logw, out=logw)
+    total = w.sum(axis=1)
+    mean = (w @ qp) / total
+    centre = qp.mean()
+    second = (w @ ((qp - centre) ** 2)) / total
+    var = np.maximum(second - (mean - centre) ** 2, 0.0)
+    return mean, np.sqrt(var)
 
 
 def _age_years(df: pd.DataFrame, age: str, unit: str, dec: int | None) -> np.ndarray:

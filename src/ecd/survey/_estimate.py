@@ -170,7 +170,7 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None):
         deff = var_flat / vsrs.ravel()
         deff_r = var_flat / vsrs_r.ravel()
         if statistic == "mean":
-            deff = np.where((W < nobs).ravel(), np.nan, deff)
+            deff = np.where(np.tile(W < nobs, m), np.nan, deff)
     names = prep.names if statistic != "ratio" else tuple(f"{a}/{b}" for a, b in zip(prep.names, dcols))
     res = EstimateResult(
         statistic=statistic, variables=names, by=prep.by, domains=prep.table,

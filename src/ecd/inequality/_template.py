@@ -74,69 +74,62 @@ def prepare(df: pd.DataFrame, *, need_counts: bool) -> pd.DataFrame:
     if failures:
         raise SchemaError("input has missing stratum keys", failures)
 
-    for key, g in data.groupby(KEYS, sort=False, dropna=False):
-        where = _stratum_label(key)
-        for col in _PER_STRATUM_CONSTANT:
-            vals = g[col].dropna().unique()
-            if len(vals) != 1:
-                failures.append(
-                    f'{where}, column "{col}": found {list(vals)} (expected one value per stratum)'
-                )
-        fav = g["favourable_indicator"].dropna().unique()
-        if len(fav) == 1 and fav[0] not in (0.0, 1.0):
-            failures.append(f'{where}, column "favourable_indicator": {fav[0]} (expected 0 or 1)')
-        ordd = g["ordered_dimension"].dropna().unique()
-        if len(ordd) == 1 and ordd[0] not in (0.0, 1.0):
-            failures.append(f'{where}, column "ordered_dimension": {ordd[0]} (expected 0 or 1)')
-        scale = g["indicator_scale"].dropna().unique()
-        if len(scale) == 1 and not scale[0] > 0:
-            failures.append(f'{where}, column "indicator_scale": {scale[0]} (expected a positive number such as 1, 100 or 1000)')
-        dup = g["subgroup"][g["subgroup"].duplicated()].unique()
-        if len(dup):
-            failures.append(
-                f'{where}, column "subgroup": duplicated subgroup(s) {list(dup)} '
-                "(expected each subgroup once per stratum; aggregate or split the stratum)"
-            )
-        refs = g["reference_subgroup"]
-        if not refs.isin([0.0, 1.0]).all():
-            failures.append(f'{where}, column "reference_subgroup": {sorted(refs.unique())} (expected 0 or 1)')
-        elif refs.sum() > 1:
-            failures.append(
-                f'{where}, column "reference_subgroup": {int(refs.sum())} subgroups flagged '
-                f"({list(g.loc[refs == 1, 'subgroup'])}); expected at most one reference subgroup"
-            )
-        est = g["estimate"]
-        neg = g.loc[est < 0, "subgroup"]
-        if len(neg):
-            failures.append(
-                f'{where}, column "estimate": negative value(s) for {list(neg)} '
-                f"({list(est[est < 0])}); expected estimates >= 0"
-            )
-        if len(scale) == 1 and scale[0] == 100:
-            over = g.loc[est > 100, "subgroup"]
-            if len(over):
-                failures.append(
-                    f'{where}, column "estimate": {list(est[est > 100])} for {list(over)} is not a '
-                    "percentage (indicator_scale is 100, expected 0–100); fix the value or the scale"
-                )
-        se = g["se"]
-        if (se < 0).any():
-            failures.append(f'{where}, column "se": negative standard error(s) {list(se[se < 0])} (expected >= 0)')
-        pop = g["population"]
-        if (pop < 0).any():
-            failures.append(f'{where}, column "population": negative value(s) {list(pop[pop < 0])} (expected counts >= 0)')
-        if len(ordd) == 1 and ordd[0] == 1.0:
-            order = g["subgroup_order"]
-            if order.isna().any() or order.duplicated().any():
-                failures.append(
-                    f'{where}, column "subgroup_order": {list(order)} (an ordered dimension needs '
-                    "a distinct order 1..n per subgroup, 1 = most disadvantaged)"
-                )
-            if need_counts and g["population"].notna().all() and len(g) > 2 and (pop <= 1).all():
-                failures.append(
-                    f'{where}, column "population": {list(pop)} look like population shares; SII and '
-                    "RII need absolute counts (numbers of people), pass counts or drop SII/RII from measures"
-                )
+    sid = data.groupby(KEYS, sort=False, dropna=False).ngroup().to_numpy()
+    data["_stratum"] = sid
+    grouped = data.groupby("_stratum", sort=True)
+    first_rows = grouped["_row"].first().to_numpy()
+    labels = [_stratum_label(tuple(data.iloc[r][KEYS])) for r in first_rows]
+
+    def flag(mask_by_stratum, make):
+        for k in np.flatnonzero(np.asarray(mask_by_stratum)):
+            failures.append(f"{labels[k]}, {make(data.loc[data['_stratum'] == k])}")
+
+    for col in _PER_STRATUM_CONSTANT:
+        flag(grouped[col].nunique() != 1,
+             lambda g, col=col: f'column "{col}": found {list(g[col].unique())} (expected one value per stratum)')
+    flag(~data.groupby("_stratum")["favourable_indicator"].agg(lambda v: v.isin([0.0, 1.0]).all()),
+         lambda g: f'column "favourable_indicator": {list(g["favourable_indicator"].unique())} (expected 0 or 1)')
+    ok_ord = data["ordered_dimension"].isin([0.0, 1.0])
+    flag(~ok_ord.groupby(sid).all(),
+         lambda g: f'column "ordered_dimension": {list(g["ordered_dimension"].unique())} (expected 0 or 1)')
+    flag(~(data["indicator_scale"] > 0).groupby(sid).all(),
+         lambda g: f'column "indicator_scale": {list(g["indicator_scale"].unique())} (expected a positive number such as 1, 100 or 1000)')
+    dup = data.duplicated(["_stratum", "subgroup"], keep=False)
+    flag(dup.groupby(sid).any(),
+         lambda g: f'column "subgroup": duplicated subgroup(s) {list(g.loc[g["subgroup"].duplicated(), "subgroup"].unique())} '
+                   "(expected each subgroup once per stratum; aggregate or split the stratum)")
+    refs = data["reference_subgroup"]
+    bad_ref = ~refs.isin([0.0, 1.0])
+    flag(bad_ref.groupby(sid).any(),
+         lambda g: f'column "reference_subgroup": {sorted(g["reference_subgroup"].unique())} (expected 0 or 1)')
+    flag((refs.where(~bad_ref, 0.0).groupby(sid).sum() > 1),
+         lambda g: f'column "reference_subgroup": {int(g["reference_subgroup"].sum())} subgroups flagged '
+                   f"({list(g.loc[g['reference_subgroup'] == 1, 'subgroup'])}); expected at most one reference subgroup")
+    est = data["estimate"]
+    flag((est < 0).groupby(sid).any(),
+         lambda g: f'column "estimate": negative value(s) {list(g.loc[g["estimate"] < 0, "estimate"])} for '
+                   f'{list(g.loc[g["estimate"] < 0, "subgroup"])}; expected estimates >= 0')
+    flag(((data["indicator_scale"] == 100) & (est > 100)).groupby(sid).any(),
+         lambda g: f'column "estimate": {list(g.loc[g["estimate"] > 100, "estimate"])} for '
+                   f'{list(g.loc[g["estimate"] > 100, "subgroup"])} is not a percentage (indicator_scale is 100, '
+                   "expected 0–100); fix the value or the scale")
+    flag((data["se"] < 0).groupby(sid).any(),
+         lambda g: f'column "se": negative standard error(s) {list(g.loc[g["se"] < 0, "se"])} (expected >= 0)')
+    flag((data["population"] < 0).groupby(sid).any(),
+         lambda g: f'column "population": negative value(s) {list(g.loc[g["population"] < 0, "population"])} (expected counts >= 0)')
+    is_ord = data["ordered_dimension"] == 1.0
+    order = data["subgroup_order"]
+    bad_order = is_ord & (order.isna() | data.duplicated(["_stratum", "subgroup_order"], keep=False))
+    flag(bad_order.groupby(sid).any(),
+         lambda g: f'column "subgroup_order": {list(g["subgroup_order"])} (an ordered dimension needs '
+                   "a distinct order 1..n per subgroup, 1 = most disadvantaged)")
+    if need_counts:
+        pop = data["population"]
+        shares = pd.DataFrame({"o": is_ord, "all": pop.notna(), "le1": pop <= 1}).groupby(sid).all()
+        sizes = data.groupby(sid).size()
+        flag(shares["o"] & shares["all"] & shares["le1"] & (sizes > 2),
+             lambda g: f'column "population": {list(g["population"])} look like population shares; SII and '
+                       "RII need absolute counts (numbers of people), pass counts or drop SII/RII from measures")
     if failures:
         raise SchemaError(f"input is not a valid HEAT Plus template ({len(failures)} problem(s))", failures)
     return data

@@ -170,7 +170,7 @@ def _collect() -> _Collected:
         dup = frame[frame.duplicated([*KEY, "source_id"], keep=False) & frame["year"].notna()]
         for _, grp in dup.groupby([*KEY, "source_id"], sort=True):
             if grp["_label"].nunique() > 1:
-                where = ", ".join(f"{r._label} line {r._line}" for r in grp.itertuples())
+                where = ", ".join(f"{r['_label']} line {r['_line']}" for r in grp.to_dict("records"))
                 k = grp.iloc[0]
                 schema_failures.append(f'{where}, column "year": duplicate key (indicator, geo, area, year) = '
                                        f"({k.indicator}, {k.geo}, {k.area}, {int(k.year)}) in two files of source "

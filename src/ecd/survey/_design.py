@@ -62,7 +62,8 @@ class Design:
         What to do with a stratum sampled with a single PSU, with R's meanings:
         ``"fail"`` raises :class:`~ecd.errors.DesignError`; ``"remove"`` and
         ``"certainty"`` let it contribute no variance; ``"adjust"`` centres it at
-        zero (the grand mean of a mean's influence values); ``"average"`` scales the
+        zero (for a mean, the grand mean of its influence values; for a total R
+        survey 4.1.1 also uses zero, not the grand mean); ``"average"`` scales the
         variance up by (strata) / (strata with more than one PSU).
 
     Attributes

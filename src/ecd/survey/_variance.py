@@ -49,14 +49,15 @@ def _cluster_totals(stage: _Stage, z: np.ndarray, col: np.ndarray, k: int,
 
 
 def _onestage(stage: _Stage, tot: np.ndarray, lonely_psu: str, present: np.ndarray,
-              centre: np.ndarray, multiplier: np.ndarray | None = None) -> np.ndarray:
+              multiplier: np.ndarray | None = None) -> np.ndarray:
     """Between-cluster covariance of one stage, summed over its groups.
 
     ``tot`` are cluster totals (n_cluster x k). ``present`` is a boolean
     (n_groups x k) marking the groups in which column k has rows (R drops the
     other groups from a domain's subset, which matters only for
-    ``lonely_psu="average"``). ``centre`` (k,) is where a lonely PSU is centred
-    under ``"adjust"``. ``multiplier`` (n_groups,) scales each group's
+    ``lonely_psu="average"``). Under ``"adjust"`` a lonely PSU is centred at
+    zero, as R survey 4.1.1 does: for a mean that is the grand mean of the
+    influence values, for a total it is not. ``multiplier`` (n_groups,) scales each group's
     contribution (products of earlier stages' sampling fractions).
     """
     g = stage.group
@@ -70,7 +71,7 @@ def _onestage(stage: _Stage, tot: np.ndarray, lonely_psu: str, present: np.ndarr
     if lonely.any():
         lonely_c = lonely[g]
         if lonely_psu == "adjust":
-            dev[lonely_c] = tot[lonely_c] - centre[None, :]
+            dev[lonely_c] = tot[lonely_c]
         else:
             dev[lonely_c] = 0.0
     scale = np.where(n_h > 1, stage.f_group * n_h / np.maximum(n_h - 1, 1), stage.f_group)
@@ -116,8 +117,7 @@ def design_vcov(stages: list[_Stage], z: np.ndarray, col: np.ndarray, k: int,
     first = stages[0]
     tot = _cluster_totals(first, z, col, k, rows)
     present = _present(first, tot, col, k, rows)
-    centre = tot.sum(axis=0) / first.n_cluster
-    v = _onestage(first, tot, lonely_psu, present, centre)
+    v = _onestage(first, tot, lonely_psu, present)
     if use_later_stages and len(stages) > 1:
         multiplier_cluster = first.frac_group[first.group]  # per stage-1 cluster
         for s in range(1, len(stages)):
@@ -126,9 +126,7 @@ def design_vcov(stages: list[_Stage], z: np.ndarray, col: np.ndarray, k: int,
             pres = _present(st, t, col, k, rows)
             # parent cluster of each group of this stage = a cluster of stage s-1
             mult = multiplier_cluster[st.parent_of_group]
-            # centre of a lonely unit under "adjust": mean over the parent's units
-            c = t.sum(axis=0) / st.n_cluster
-            v = v + _onestage(st, t, lonely_psu, pres, c, mult)
+            v = v + _onestage(st, t, lonely_psu, pres, mult)
             multiplier_cluster = mult[st.group] * st.frac_group[st.group]
     return v
 

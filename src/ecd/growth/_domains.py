@@ -1,15 +1,19 @@
 """Domain means with Taylor-linearized standard errors, batched over many variables.
 
-TEMPORARY (see the report of issue 4): ``ecd.survey.Design`` is the project's
-survey engine; this module exists only because, when ``ecd.growth`` was
-written, ``Design.mean`` was not yet available and ``prevalence`` needs ~30
-variables x ~40 domains per call, which the one-variable interface of
-``Design.mean`` does not batch. It implements exactly one case of R
-``survey``'s ``svyrecvar``: a one-stage stratified cluster design without fpc,
-domain means with ``na.rm = TRUE`` (a row whose value is missing leaves the
-domain), and ``survey.lonely.psu = "adjust"`` (a stratum with one PSU is centred
-at the grand mean of PSU totals, which is 0 for the influence values of a
-mean). Cross-checked against R via the reference tables of ``prevalence``.
+TEMPORARY WORKAROUND (reported to the lead with issue 4): ``ecd.survey.Design``
+is the project's survey engine, and ``tests/unit/test_growth_prevalence.py``
+checks this module against it. ``prevalence`` needs ~30 variables, each with
+its own missing values, in ~40 domains; through ``Design.mean`` (one call per
+variable and grouping, full covariance matrix) that takes ~10 s for 100,000
+children, against a goal of 1 s. Until ``ecd.survey`` offers a batched form
+(many variables, ``na="drop"`` per variable, standard errors without the full
+covariance), this module computes the one case ``anthro_prevalence`` needs: a
+one-stage stratified cluster design without fpc, domain means with
+``na.rm = TRUE`` (a row whose value is missing leaves the domain but stays in
+the design), and ``survey.lonely.psu = "adjust"`` (a stratum with one PSU is
+centred at the grand mean of PSU totals, which is 0 for a mean's influence
+values). Rows with weight 0 stay in the design but not in the degrees of
+freedom (R ``degf``).
 """
 from __future__ import annotations
 
@@ -27,18 +31,15 @@ class Clusters:
     psu: np.ndarray  # (n,) int64 in 0..P-1, or None when every row is its own PSU
     stratum_of_psu: np.ndarray  # (P,) int64 in 0..H-1
     psus_in_stratum: np.ndarray  # (H,) int64
-
-    @property
-    def df(self) -> int:
-        """Design degrees of freedom: PSUs minus strata (R ``degf``)."""
-        return int(self.psus_in_stratum.sum() - self.psus_in_stratum.size)
+    df: int  # PSUs minus strata among rows with a non-zero weight (R ``degf``)
 
     @classmethod
-    def from_codes(cls, strata: np.ndarray | None, cluster: np.ndarray | None, n: int) -> Clusters:
+    def from_codes(cls, strata: np.ndarray | None, cluster: np.ndarray | None, weights: np.ndarray) -> Clusters:
         """PSUs nested in strata (R ``nest = TRUE``); ``cluster=None`` makes every row a PSU.
 
         ``strata`` and ``cluster`` are integer codes from 0 (``pandas.factorize``).
         """
+        n = weights.size
         h = np.zeros(n, dtype=np.int64) if strata is None else strata.astype(np.int64)
         if cluster is None:
             psu = np.arange(n, dtype=np.int64)
@@ -50,7 +51,9 @@ class Clusters:
         stratum_of_psu[psu] = h
         n_strata = int(h.max(initial=-1)) + 1
         counts = np.bincount(stratum_of_psu, minlength=n_strata)
-        return cls(psu=psu, stratum_of_psu=stratum_of_psu, psus_in_stratum=counts)
+        sampled = weights != 0
+        df = np.unique(psu[sampled]).size - np.unique(h[sampled]).size
+        return cls(psu=psu, stratum_of_psu=stratum_of_psu, psus_in_stratum=counts, df=int(df))
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,10 @@ def _design(
     return weights, codes[0], codes[1], rows
 
 
+def _t_quantile(df: int) -> float:
+    return float(stats.t.ppf(0.975, df)) if df > 0 else np.nan
+
+
 def _logit_ci(p: np.ndarray, se: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
     """svyciprop(method = "logit"): a t-interval on the log-odds, mapped back."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -288,8 +292,10 @@ def prevalence(
     x = _take(x, rows)
     survey_path = cluster is not None or strata is not None
     simple_path = not survey_path and bool(np.all(weights == 1))
-    design = Clusters.from_codes(strata_codes, cluster_codes, rows.size)
-    t = float(stats.t.ppf(0.975, design.df)) if design.df > 0 else np.nan
+    design = Clusters.from_codes(strata_codes, cluster_codes, weights)
+    t_prev = _t_quantile(design.df)
+    # anthro's closed-form means (simple and weighted paths) use all N rows: df = N - 1
+    t_mean = t_prev if survey_path else _t_quantile(rows.size - 1)
 
     y, meta = _outcomes(x)
     is_prev = np.array([m[2] == "prevalence" for m in meta])
@@ -303,9 +309,9 @@ def prevalence(
     for title, labels, codes in _groupings(x, extra, sort=survey_path):
         dm = domain_means(y, codes, len(labels), weights, design)
         mean, se = dm.mean, dm.se
-        low, high = _logit_ci(mean, se, t)
-        low = np.where(is_prev, low, mean - t * se)
-        high = np.where(is_prev, high, mean + t * se)
+        low, high = _logit_ci(mean, se, t_prev)
+        low = np.where(is_prev, low, mean - t_mean * se)
+        high = np.where(is_prev, high, mean + t_mean * se)
         if anthro_ci_quirk and not simple_path:
             one = is_prev & (mean * 100 == 1)
             low, high = np.where(one, 0.01, low), np.where(one, 0.01, high)

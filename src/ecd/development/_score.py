@@ -235,7 +235,7 @@ def _answered_items(df: pd.DataFrame, key: Key) -> tuple[np.ndarray, np.ndarray]
         bad = ((x * (x - 1.0)) != 0) & ~np.isnan(x) | not_number
     if bad.any():
         cells = np.argwhere(bad)
-        failures = [f"row {df.index[i]!r}, item {cols[k]!r}: {df[cols[k]].iloc[i]!r}" for i, k in cells[:_MAX_LISTED]]
+        failures = [f"row {df.index[i]!r}, item {cols[k]!r}: {_plain(df[cols[k]].iloc[i])!r}" for i, k in cells[:_MAX_LISTED]]
         if len(cells) > _MAX_LISTED:
             failures.append(f"... and {len(cells) - _MAX_LISTED} more")
         raise SchemaError(
@@ -328,3 +328,8 @@ def _round(x: np.ndarray, dec: int | None) -> np.ndarray:
 
 def _qp_name(q: float):
     return int(q) if float(q).is_integer() else float(q)
+
+
+def _plain(value):
+    """A cell value as the user wrote it (numpy scalars shown as plain numbers)."""
+    return value.item() if hasattr(value, "item") else value

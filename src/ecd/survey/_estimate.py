@@ -210,8 +210,8 @@ def proportion(design, var, level, by, ci, na, conf_level) -> ProportionResult:
         v = s.to_numpy(dtype=float, na_value=np.nan)
         bad = ~miss & (v != 0) & (v != 1)
         if bad.any():
-            vals = pd.unique(v[bad])[:5]
-            raise DataError(f"column {var!r} is not 0/1: row(s) {_rows(data, bad)} hold {list(vals)}. A proportion needs a 0/1 (or boolean) indicator; recode it, or pass level=<value> to count the rows equal to one value.")
+            vals = pd.unique(v[bad])[:5].tolist()
+            raise DataError(f"column {var!r} is not 0/1: row(s) {_rows(data, bad)} hold {vals}. A proportion needs a 0/1 (or boolean) indicator; recode it, or pass level=<value> to count the rows equal to one value.")
         y = v if level == 1 else 1.0 - v
     else:
         present = pd.unique(s[~miss])

@@ -1,0 +1,189 @@
+"""``ecd.survey``: bad input gives named errors; invariants hold on seeded synthetic designs."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from ecd.errors import DataError, DesignError, MissingDataError, ParameterError
+from ecd.survey import Design
+
+
+def synthetic(seed: int = 0, n_strata: int = 4, psu_per: int = 3, per_psu: int = 8) -> pd.DataFrame:
+    """A seeded stratified cluster sample with a 0/1 outcome, a z-score and two domains."""
+    rng = np.random.default_rng(seed)
+    rows = n_strata * psu_per * per_psu
+    stratum = np.repeat(np.arange(n_strata), psu_per * per_psu)
+    psu = np.repeat(np.arange(n_strata * psu_per), per_psu)
+    effect = rng.normal(0, 0.5, n_strata * psu_per)[psu]
+    haz = rng.normal(-1 + effect, 1.0)
+    return pd.DataFrame({
+        "stratum": stratum, "psu": psu,
+        "weight": rng.uniform(5, 50, rows),
+        "urban": rng.choice(["urban", "rural"], rows),
+        "sex": rng.choice(["f", "m"], rows),
+        "haz": haz, "stunted": (haz < -2).astype(int),
+        "N": psu_per * 10,
+    })
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_negative_weight_names_rows():
+    df = synthetic()
+    df.loc[[3, 7], "weight"] = -1.0
+    with pytest.raises(DesignError, match=r"negative in row\(s\) 3, 7"):
+        Design(df, strata="stratum", psu="psu", weights="weight")
+
+
+def test_missing_weight_names_rows():
+    df = synthetic()
+    df.loc[5, "weight"] = np.nan
+    with pytest.raises(DesignError, match=r"weights column 'weight' is missing .* row\(s\) 5;"):
+        Design(df, strata="stratum", psu="psu", weights="weight")
+
+
+@pytest.mark.parametrize("col", ["stratum", "psu"])
+def test_missing_strata_or_psu_names_rows(col):
+    df = synthetic().astype({col: float})
+    df.loc[[0, 11], col] = np.nan
+    with pytest.raises(DesignError, match=rf"{col}.*missing in row\(s\) 0, 11"):
+        Design(df, strata="stratum", psu="psu", weights="weight")
+
+
+def test_one_psu_stratum_fails_and_names_stratum():
+    df = synthetic()
+    df = df[~((df.stratum == 2) & (df.psu != 6))]
+    with pytest.raises(DesignError, match=r"stratum 2 has only one PSU.*lonely_psu="):
+        Design(df, strata="stratum", psu="psu", weights="weight")
+    # the other options build
+    for opt in ("remove", "certainty", "adjust", "average"):
+        Design(df, strata="stratum", psu="psu", weights="weight", lonely_psu=opt).mean("haz")
+
+
+def test_proportion_needs_zero_one():
+    df = synthetic()
+    df.loc[4, "stunted"] = 2
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    with pytest.raises(DataError, match=r"'stunted' is not 0/1: row\(s\) 4 hold \[2.0\]"):
+        d.proportion("stunted")
+
+
+def test_by_with_missing_values():
+    df = synthetic()
+    df.loc[9, "urban"] = None
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    with pytest.raises(MissingDataError, match=r"by column 'urban' is missing in row\(s\) 9"):
+        d.mean("haz", by="urban")
+
+
+def test_fpc_smaller_than_sample():
+    df = synthetic()
+    df["N"] = np.where(df.stratum == 1, 2, 30)
+    with pytest.raises(DesignError, match=r"stratum 1: fpc 2 < 3 sampled"):
+        Design(df, strata="stratum", psu="psu", weights="weight", fpc="N")
+
+
+def test_fpc_not_constant_within_stratum():
+    df = synthetic()
+    df.loc[0, "N"] = 99
+    with pytest.raises(DesignError, match=r"not constant within stratum 0"):
+        Design(df, strata="stratum", psu="psu", weights="weight", fpc="N")
+
+
+def test_psu_not_nested_requires_nest():
+    df = synthetic()
+    df["psu_in"] = df.groupby("stratum")["psu"].rank(method="dense").astype(int)
+    with pytest.raises(DesignError, match=r"nest=True"):
+        Design(df, strata="stratum", psu="psu_in", weights="weight")
+    a = Design(df, strata="stratum", psu="psu_in", weights="weight", nest=True).mean("haz").tidy()
+    b = Design(df, strata="stratum", psu="psu", weights="weight").mean("haz").tidy()
+    assert_allclose(a["se"], b["se"], rtol=1e-12)
+
+
+def test_missing_variable_raise_and_drop():
+    df = synthetic()
+    df.loc[[1, 2], "haz"] = np.nan
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    with pytest.raises(MissingDataError, match=r"row\(s\) 1, 2.*na=\"drop\""):
+        d.mean("haz")
+    assert d.mean("haz", na="drop").tidy()["n"][0] == len(df) - 2
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"lonely_psu": "bogus"}, "lonely_psu"), ({"weights": "nope"}, "weights"),
+    ({"psu": "nope"}, "psu"), ({"fpc": ["N", "N"]}, "fpc")])
+def test_bad_parameters(kwargs, name):
+    args = {"strata": "stratum", "psu": "psu", "weights": "weight"} | kwargs
+    with pytest.raises(ParameterError) as err:
+        Design(synthetic(), **args)
+    assert err.value.name == name
+
+
+def test_bad_ci_and_unknown_contrast_term():
+    d = Design(synthetic(), strata="stratum", psu="psu", weights="weight")
+    with pytest.raises(ParameterError, match="ci"):
+        d.proportion("stunted", ci="wilson")
+    r = d.mean("haz", by="urban")
+    with pytest.raises(ParameterError, match=r"term 'town' is not an estimate"):
+        d.contrast(r, {"x": {"town": 1}})
+
+
+# ----------------------------------------------------------------------------- invariants
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), scale=st.floats(1e-3, 1e3))
+def test_scaling_weights_leaves_means_unchanged(seed, scale):
+    df = synthetic(seed)
+    d1 = Design(df, strata="stratum", psu="psu", weights="weight")
+    d2 = Design(df.assign(weight=df.weight * scale), strata="stratum", psu="psu", weights="weight")
+    for a, b in ((d1.mean("haz", by="urban"), d2.mean("haz", by="urban")),
+                 (d1.proportion("stunted", by="sex"), d2.proportion("stunted", by="sex"))):
+        ta, tb = a.tidy(), b.tidy()
+        assert_allclose(ta["estimate"], tb["estimate"], rtol=1e-9)
+        assert_allclose(ta["se"], tb["se"], rtol=1e-9)
+    # totals scale with the weights, their SEs too
+    assert_allclose(d2.total("haz").se, scale * d1.total("haz").se, rtol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), n_strata=st.integers(2, 6))
+def test_one_psu_per_stratum_fails(seed, n_strata):
+    df = synthetic(seed, n_strata=n_strata, psu_per=1)
+    with pytest.raises(DesignError, match="has only one PSU"):
+        Design(df, strata="stratum", psu="psu", weights="weight")
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_domain_estimates_combine_to_total(seed):
+    df = synthetic(seed)
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    by = d.total("haz", by="urban")
+    whole = d.total("haz")
+    # totals over a partition add up, and so does their covariance
+    assert_allclose(by.estimate.sum(), whole.estimate[0], rtol=1e-12)
+    assert_allclose(by.vcov_matrix.sum(), whole.se[0] ** 2, rtol=1e-9)
+    # a contrast's variance uses the off-diagonal covariance
+    c = d.contrast(by, {"u-r": {"urban": 1, "rural": -1}})
+    v = by.vcov_matrix
+    assert_allclose(c.se[0] ** 2, v[0, 0] + v[1, 1] - 2 * v[0, 1], rtol=1e-12)
+
+
+def test_srs_without_design_matches_textbook():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=50)
+    r = Design(pd.DataFrame({"y": y})).mean("y")
+    assert_allclose(r.se[0], y.std(ddof=1) / np.sqrt(50), rtol=1e-12)
+    assert r.df[0] == 49
+
+
+def test_tidy_columns_and_vcov_frame():
+    d = Design(synthetic(), strata="stratum", psu="psu", weights="weight")
+    t = d.proportion("stunted", by=["urban", "sex"], ci="beta").tidy()
+    assert list(t.columns) == ["variable", "urban", "sex", "domain", "estimate", "se", "ci_low",
+                               "ci_high", "ci_method", "df", "deff", "deff_replace", "n"]
+    r = d.proportion("stunted", by=["urban", "sex"])
+    assert list(r.vcov.index) == list(t["domain"])
+    assert (t["ci_low"] <= t["estimate"]).all() and (t["estimate"] <= t["ci_high"]).all()

@@ -9,7 +9,7 @@ from ecd import paths
 from ecd.catalog._load import catalog_doc, known_geos, suggest
 from ecd.data._schema import AREAS
 from ecd.data._sidecar import SIDECAR_SUFFIX
-from ecd.data._warehouse import WAREHOUSE_COLUMNS, build, is_stale, raw_files
+from ecd.data._warehouse import WAREHOUSE_COLUMNS, raw_files, read_fresh
 from ecd.errors import ParameterError
 
 # home → (stat fingerprint, frame); the stat fingerprint avoids hashing raw files on every call
@@ -43,10 +43,8 @@ def warehouse() -> pd.DataFrame:
     hit = _CACHE.get(key)
     if hit and hit[0] == fp:
         return hit[1]
-    if is_stale():
-        build()
-        fp = _stat_fingerprint()
-    frame = pd.read_parquet(paths.warehouse_parquet())
+    frame = read_fresh()
+    fp = _stat_fingerprint()
     _CACHE[key] = (fp, frame)
     return frame
 

@@ -54,8 +54,10 @@ def _numeric(raw: pd.Series) -> pd.Series:
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
     """String cells → typed columns (unparseable numbers become NaN and are reported by the schema)."""
     out = pd.DataFrame(index=frame.index)
-    for col in ("indicator", "geo", "area", "unit", "source"):
+    for col in ("indicator", "geo", "area", "unit"):
         out[col] = frame[col].astype(object).map(lambda s: s.strip() if isinstance(s, str) else s)
+    # citations are kept verbatim (only checked for being non-blank)
+    out["source"] = frame["source"].astype(object).map(lambda s: s if isinstance(s, str) and s.strip() else "")
     out["year"] = _numeric(frame["year"])
     out["value"] = _numeric(frame["value"])
     for col in OPTIONAL_COLUMNS:

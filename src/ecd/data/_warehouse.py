@@ -266,24 +266,37 @@ def _write(c: _Collected, target: Path) -> None:
 def build() -> BuildSummary:
     """Validate every raw file and replace the warehouse atomically (see :mod:`ecd.data`)."""
     with _build_lock():
-        collected = _collect()
-        final = paths.processed_dir()
-        parent = final.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".processed-new-", dir=parent))
-        try:
-            staged = tmp / "processed"
-            _write(collected, staged)
-            if final.exists():
-                # keep anything else that lives in data/processed
-                for entry in final.iterdir():
-                    if entry.name not in _OWNED:
-                        (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, staged / entry.name)
-                old = tmp / "old"
-                os.replace(final, old)
-            os.replace(staged, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        return _build_locked()
+
+
+def read_fresh() -> pd.DataFrame:
+    """The warehouse table, rebuilt first if missing or stale (under the build lock, so a
+    concurrent build's directory swap is never observed half-way)."""
+    with _build_lock():
+        if is_stale():
+            _build_locked()
+        return pd.read_parquet(paths.warehouse_parquet())
+
+
+def _build_locked() -> BuildSummary:
+    collected = _collect()
+    final = paths.processed_dir()
+    parent = final.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".processed-new-", dir=parent))
+    try:
+        staged = tmp / "processed"
+        _write(collected, staged)
+        if final.exists():
+            # keep anything else that lives in data/processed
+            for entry in final.iterdir():
+                if entry.name not in _OWNED:
+                    (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, staged / entry.name)
+            old = tmp / "old"
+            os.replace(final, old)
+        os.replace(staged, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return _summary(collected, written=True)
 
 

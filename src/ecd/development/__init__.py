@@ -27,7 +27,7 @@ from ._ecdi import (
 from ._key import Key, PriorPiece
 from ._reference import Reference, daz, zad
 from ._score import dscore, dscore_posterior, item_matrix
-from ._synthetic import FREQUENCY_CODES, synthetic_survey
+from ._synthetic import FREQUENCY_CODES, synthetic_key, synthetic_reference, synthetic_survey
 
 __all__ = [
     "Key",
@@ -45,5 +45,7 @@ __all__ = [
     "on_track_prevalence",
     "OnTrackPrevalence",
     "synthetic_survey",
+    "synthetic_key",
+    "synthetic_reference",
     "FREQUENCY_CODES",
 ]

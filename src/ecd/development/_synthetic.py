@@ -20,7 +20,39 @@ def synthetic_key_paths() -> tuple[Path, Path]:
 
 def synthetic_reference_path(kind: str = "bct") -> Path:
     """Path of the SYNTHETIC BCT (``"bct"``) or LMS (``"lms"``) reference table."""
+    if kind not in ("bct", "lms"):
+        from ecd.errors import ParameterError
+
+        raise ParameterError("kind", f"{kind!r}: the SYNTHETIC references are 'bct' and 'lms'.")
     return _HERE / f"synthetic_reference_{kind}.csv"
+
+
+def synthetic_key():
+    """The SYNTHETIC 60-item key (tests and demonstrations only; not a real item bank).
+
+    Examples
+    --------
+    >>> from ecd.development import synthetic_key
+    >>> synthetic_key().name
+    'zz_synthetic'
+    """
+    from ._key import Key
+
+    return Key.from_files(*synthetic_key_paths())
+
+
+def synthetic_reference(kind: str = "bct"):
+    """The SYNTHETIC DAZ reference, ``"bct"`` (2 weeks to 4 years) or ``"lms"`` (0–5 years).
+
+    Examples
+    --------
+    >>> from ecd.development import synthetic_reference
+    >>> synthetic_reference("lms").distribution
+    'LMS'
+    """
+    from ._reference import Reference
+
+    return Reference.from_csv(synthetic_reference_path(kind))
 
 
 _REGIONS = ("East", "Central", "West")
@@ -65,9 +97,6 @@ def synthetic_survey(n: int = 2000, *, random_state: int | np.random.Generator |
     >>> synthetic_survey(4, random_state=0).columns[:6].tolist()
     ['id', 'region', 'area', 'stratum', 'psu', 'weight']
     """
-    from ._key import Key
-    from ._reference import Reference
-
     rng = np.random.default_rng(random_state)
     n_strata = 2 * len(_REGIONS)
     stratum = rng.integers(0, n_strata, n)
@@ -79,8 +108,8 @@ def synthetic_survey(n: int = 2000, *, random_state: int | np.random.Generator |
     agedays = rng.integers(0, 1826, n)
     months = agedays / (365.25 / 12)
 
-    key = Key.from_files(*synthetic_key_paths())
-    ref = Reference.from_csv(synthetic_reference_path("bct"))
+    key = synthetic_key()
+    ref = synthetic_reference("bct")
     a = np.round(agedays / 365.25, 4)
     d_true = ref.zad(z, np.clip(a, ref.age[0], ref.age[-1]), dec=None)
     p = 1.0 / (1.0 + np.exp(-(d_true[:, None] - key.tau[None, :]) / key.slope))
@@ -89,7 +118,7 @@ def synthetic_survey(n: int = 2000, *, random_state: int | np.random.Generator |
     administered = (np.abs(key.tau[None, :] - key.prior_mean(a)[:, None]) < 18) & (a[:, None] < 4)
     gsed[~administered | (rng.random(p.shape) < 0.05)] = np.nan
 
-    logit = (months[:, None] - _ECDI_MEDIAN_MONTHS[None, :]) / 5.0 + 1.2 * z[:, None]
+    logit = (months[:, None] - _ECDI_MEDIAN_MONTHS[None, :] - 3.0) / 5.0 + 1.2 * z[:, None]
     ecdi = (rng.random(logit.shape) < 1.0 / (1.0 + np.exp(-logit))).astype(float)
     freq = np.where(ecdi[:, 18:] == 1, rng.integers(4, 6, (n, 2)), rng.integers(1, 4, (n, 2))).astype(float)
     ecdi[:, 18:] = freq

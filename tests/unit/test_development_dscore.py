@@ -212,7 +212,8 @@ def test_duplicate_item_columns_by_case_are_refused(key):
 @pytest.mark.parametrize(
     "kwargs, name",
     [({"age_unit": "weeks"}, "age_unit"), ({"metric": "z"}, "metric"), ({"age": "nope"}, "age"),
-     ({"prior_mean": "nope"}, "prior_mean"), ({"prior_sd": -1.0}, "prior_sd")],
+     ({"prior_mean": "nope"}, "prior_mean"), ({"prior_sd": -1.0}, "prior_sd"),
+     ({"decimals": {"dd": 3}}, "decimals")],
 )
 def test_bad_parameters_name_the_parameter(key, kwargs, name):
     with pytest.raises(ParameterError) as info:

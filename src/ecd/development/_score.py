@@ -107,6 +107,9 @@ def dscore(
     if metric not in ("dscore", "logit"):
         raise ParameterError("metric", f"{metric!r} is not supported; use 'dscore' or 'logit'.")
     rounding = dict(key.rounding)
+    unknown = sorted(set(decimals or {}) - set(rounding))
+    if unknown:
+        raise ParameterError("decimals", f"unknown keys {unknown}; use {sorted(rounding)} (None = unrounded).")
     rounding.update(decimals or {})
     a = _age_years(df, age, age_unit, rounding["age"])
     x, found = _answered_items(df, key)

@@ -9,6 +9,8 @@ combined into one normal deviate (``qnorm`` of a 2^-27-refined uniform).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -17,8 +19,8 @@ _R_I2_32M1 = 2.328306437080797e-10  # 1 / (2^32 - 1), R's fixup()
 _BIG = 134217728.0  # 2^27, R's norm_rand INVERSION
 
 
-def _r_mt_state(seed: int) -> np.random.MT19937:
-    """Return numpy's MT19937 in the state R's ``set.seed(seed)`` leaves it."""
+@lru_cache(maxsize=16)
+def _r_mt_key(seed: int) -> np.ndarray:
     s = int(seed) & 0xFFFFFFFF
     for _ in range(50):  # R's "initial scrambling"
         s = (69069 * s + 1) & 0xFFFFFFFF
@@ -26,8 +28,15 @@ def _r_mt_state(seed: int) -> np.random.MT19937:
     for j in range(625):  # dummy[0] (position, reset to 624) then mt[0..623]
         s = (69069 * s + 1) & 0xFFFFFFFF
         key[j] = s
+    key.setflags(write=False)
+    return key
+
+
+def _r_mt_state(seed: int) -> np.random.MT19937:
+    """Return numpy's MT19937 in the state R's ``set.seed(seed)`` leaves it."""
     bitgen = np.random.MT19937()
-    bitgen.state = {"bit_generator": "MT19937", "state": {"key": key[1:], "pos": 624}}
+    bitgen.state = {"bit_generator": "MT19937",
+                    "state": {"key": _r_mt_key(int(seed))[1:].copy(), "pos": 624}}
     return bitgen
 
 

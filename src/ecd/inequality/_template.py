@@ -78,11 +78,11 @@ def prepare(df: pd.DataFrame, *, need_counts: bool) -> pd.DataFrame:
     data["_stratum"] = sid
     grouped = data.groupby("_stratum", sort=True)
     first_rows = grouped["_row"].first().to_numpy()
-    labels = [_stratum_label(tuple(data.iloc[r][KEYS])) for r in first_rows]
 
     def flag(mask_by_stratum, make):
         for k in np.flatnonzero(np.asarray(mask_by_stratum)):
-            failures.append(f"{labels[k]}, {make(data.loc[data['_stratum'] == k])}")
+            label = _stratum_label(tuple(data.iloc[first_rows[k]][KEYS]))
+            failures.append(f"{label}, {make(data.loc[data['_stratum'] == k])}")
 
     for col in _PER_STRATUM_CONSTANT:
         flag(grouped[col].nunique() != 1,

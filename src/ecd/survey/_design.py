@@ -32,6 +32,19 @@ def _rows(data: pd.DataFrame, mask: np.ndarray, limit: int = 10) -> str:
 
 
 def _codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 in sorted order of the values, and the sorted unique values.
+
+    Integer identifiers with a compact range (the usual case for strata and
+    PSUs) are coded in one O(n) pass instead of a hash or a sort.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu" and arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo <= 4 * arr.size + 1024:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[arr - lo] = True
+            mapping = np.cumsum(present) - 1
+            return mapping[arr - lo].astype(np.int64), np.flatnonzero(present) + lo
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), np.asarray(uniques)
 
@@ -154,11 +167,13 @@ class Design:
             if self.nest:
                 ids[0] = _codes(sc * (ids[0].max() + 1) + ids[0])[0]
             else:
-                per = pd.DataFrame({"p": ids[0], "s": sc}).drop_duplicates()
-                dup = per["p"].duplicated(keep=False).to_numpy()
+                # a PSU is nested when every row has the stratum of the PSU's first row
+                first = np.full(ids[0].max() + 1, -1, dtype=np.int64)
+                first[ids[0][::-1]] = sc[::-1]
+                dup = first[ids[0]] != sc
                 if dup.any():
-                    bad = np.unique(per["p"].to_numpy()[dup])
-                    labels = pd.factorize(data[psu_cols[0]].to_numpy(), sort=True)[1][bad[:10]]
+                    bad = np.unique(ids[0][dup])
+                    labels = _codes(data[psu_cols[0]].to_numpy())[1][bad[:10]]
                     raise DesignError(f"PSU(s) {', '.join(map(str, labels))} of column {psu_cols[0]!r} appear in more than one stratum of {strata_cols[0]!r}; PSU identifiers are not nested in strata. Pass nest=True if identifiers restart within each stratum.")
         # later-stage units nested in their parents
         for s in range(1, n_stages):
@@ -184,8 +199,11 @@ class Design:
         st = self._stages[0]
         self.n_psu = int(st.n_cluster)
         self.n_strata = int(st.n_groups)
+        self._all_weighted = bool(np.all(self._w != 0))
         nz = self._w != 0
-        self.df = int(np.unique(st.cluster[nz]).size - np.unique(st.group[st.cluster[nz]]).size)
+        has_psu = np.bincount(st.cluster[nz], minlength=st.n_cluster) > 0
+        has_str = np.bincount(st.group[has_psu.nonzero()[0]], minlength=st.n_groups) > 0
+        self.df = int(has_psu.sum() - has_str.sum())
 
     # ------------------------------------------------------------------ building
     @staticmethod

@@ -67,7 +67,7 @@ def _values(design, cols, name, na, override=None):
             m[miss] = np.nan
             mats.append(m)
             names.extend(f"{c}={lv}" for lv in levels)
-    y = np.hstack(mats)
+    y = mats[0] if len(mats) == 1 else np.hstack(mats)
     bad = np.isnan(y).any(axis=1)
     if na not in ("raise", "drop"):
         raise ParameterError("na", f"got {na!r}; expected 'raise' or 'drop'.")
@@ -80,9 +80,11 @@ def _values(design, cols, name, na, override=None):
 def _domain_df(design, dcode, D):
     """R's degf of each domain subset: PSUs minus strata among its rows with weight != 0."""
     st = design._stages[0]
-    keep = design._w != 0
-    d = dcode[keep]
-    cl = st.cluster[keep]
+    if design._all_weighted:
+        d, cl = dcode, st.cluster
+    else:
+        keep = design._w != 0
+        d, cl = dcode[keep], st.cluster[keep]
     has_psu = np.bincount(d * st.n_cluster + cl, minlength=D * st.n_cluster) > 0
     has_str = np.bincount(d * st.n_groups + st.group[cl], minlength=D * st.n_groups) > 0
     return (has_psu.reshape(D, -1).sum(1) - has_str.reshape(D, -1).sum(1)).astype(float)
@@ -98,11 +100,14 @@ class _Prepared:
         if den is not None:
             x, _, valid_x = _values(design, den, "den", na)
             valid &= valid_x
-            self.x = x[valid]
-        self.rows = np.flatnonzero(valid)
-        self.y = y[valid]
-        self.w = design._w[valid]
-        self.d = self.dcode_all[valid]
+        if valid.all():  # no copies: row subsets only when values are missing
+            self.rows = None
+            self.y, self.w, self.d = y, design._w, self.dcode_all
+            self.x = x if den is not None else None
+        else:
+            self.rows = np.flatnonzero(valid)
+            self.y, self.w, self.d = y[valid], design._w[valid], self.dcode_all[valid]
+            self.x = x[valid] if den is not None else None
         self.m = len(self.names)
         self.df = (np.full(self.D, float(design.df)) if by is None
                    else _domain_df(design, self.dcode_all, self.D))
@@ -116,9 +121,11 @@ class _Prepared:
 def _variance(design, prep, z):
     """Covariance of the column totals of ``z`` (n_valid x m) over variables x domains."""
     D, m = prep.D, prep.m
+    if m == 1:
+        return design._vcov(z[:, 0], prep.d, D, prep.rows)
     col = (np.arange(m)[None, :] * D + prep.d[:, None]).ravel(order="F")
     zz = z.ravel(order="F")
-    rows = np.tile(prep.rows, m)
+    rows = np.tile(prep.rows if prep.rows is not None else np.arange(design.n), m)
     return design._vcov(zz, col, m * D, rows)
 
 

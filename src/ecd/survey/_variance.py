@@ -116,14 +116,14 @@ def design_vcov(stages: list[_Stage], z: np.ndarray, col: np.ndarray, k: int,
     """
     first = stages[0]
     tot = _cluster_totals(first, z, col, k, rows)
-    present = _present(first, tot, col, k, rows)
+    present = _present(first, col, k, rows, lonely_psu)
     v = _onestage(first, tot, lonely_psu, present)
     if use_later_stages and len(stages) > 1:
         multiplier_cluster = first.frac_group[first.group]  # per stage-1 cluster
         for s in range(1, len(stages)):
             st = stages[s]
             t = _cluster_totals(st, z, col, k, rows)
-            pres = _present(st, t, col, k, rows)
+            pres = _present(st, col, k, rows, lonely_psu)
             # parent cluster of each group of this stage = a cluster of stage s-1
             mult = multiplier_cluster[st.parent_of_group]
             v = v + _onestage(st, t, lonely_psu, pres, mult)
@@ -131,9 +131,14 @@ def design_vcov(stages: list[_Stage], z: np.ndarray, col: np.ndarray, k: int,
     return v
 
 
-def _present(stage: _Stage, tot: np.ndarray, col: np.ndarray, k: int,
-             rows: np.ndarray | None) -> np.ndarray:
-    """Which groups hold at least one row of each column (n_groups x k)."""
+def _present(stage: _Stage, col: np.ndarray, k: int, rows: np.ndarray | None,
+             lonely_psu: str) -> np.ndarray | None:
+    """Which groups hold at least one row of each column (n_groups x k).
+
+    Only ``lonely_psu="average"`` with lonely groups needs it; otherwise ``None``.
+    """
+    if lonely_psu != "average" or not np.any(stage.n_group == 1):
+        return None
     cl = stage.cluster if rows is None else stage.cluster[rows]
     g = stage.group[cl]
     counts = np.bincount(g.astype(np.int64) * k + col, minlength=stage.n_groups * k)

@@ -77,7 +77,6 @@ _FUNC = {"d": "D", "r": "R", "paf": "PAF", "parisk": "PAR", "aci": "ACI", "rci":
          "sii": "SII", "rii": "RII", "bgv": "BGV", "bgsd": "BGSD", "covar": "COV",
          "idisu": "IDISU", "idisw": "IDISW", "mdbu": "MDBU", "mdbw": "MDBW", "mdmu": "MDMU",
          "mdmw": "MDMW", "mdru": "MDRU", "mdrw": "MDRW", "ti": "TI", "mld": "MLD"}
-_UNSUPPORTED = ("lmin=", "method=wagstaff", "method=erreygers")
 
 
 def _he_case(heat_inputs: pd.DataFrame, row: pd.Series):
@@ -96,6 +95,13 @@ def _he_case(heat_inputs: pd.DataFrame, row: pd.Series):
     opts = {"conf_level": 0.9 if "conf.level=0.9" in args else 0.95}
     if "linear=TRUE" in args:
         opts["sii_model"] = "linear"
+    if "lmin=" in args:
+        lmin = float(args.split("lmin=")[1].split(";")[0])
+        lmax = float(args.split("lmax=")[1].split(";")[0])
+        opts["bounds"] = (lmin, lmax)
+    for norm in ("wagstaff", "erreygers"):
+        if f"method={norm}" in args:
+            opts["rci_normalisation"] = norm
     if "sim=500" in args:
         opts.update(sims=500, random_state=1)
     return df, opts
@@ -108,8 +114,6 @@ def _he_rows():
 
 @pytest.mark.parametrize("row", _he_rows())
 def test_healthequal_reproduced(heat_inputs, row):
-    if any(s in row["args"] for s in _UNSUPPORTED):
-        pytest.skip("healthequal-only bounded/Wagstaff/Erreygers normalisation is not offered")
     df, opts = _he_case(heat_inputs, row)
     code = _FUNC[row["func"]]
     draws = None

@@ -157,10 +157,12 @@ def ridit(n: np.ndarray) -> np.ndarray:
     return np.cumsum(p) - p / 2.0
 
 
-def aci_rci(s: Stratum, z: float):
+def aci_rci(s: Stratum, z: float, bounds=None, normalisation=None):
     w = s.pop if s.has_pop else np.ones(s.n)
     k = np.argsort(s.order, kind="stable")
     y, w = s.y[k], w[k]
+    if bounds is not None:  # healthequal lmin/lmax: rescale to 0..1 first
+        y = (y - bounds[0]) / (bounds[1] - bounds[0])
     p = w / w.sum()
     x = ridit(w)
     mu = float(p @ y)
@@ -175,6 +177,13 @@ def aci_rci(s: Stratum, z: float):
     if mu == 0:
         return aci, _res(note="mean is 0: RCI undefined")
     rci, se_r = slope / mu, se / abs(mu)
+    if normalisation == "wagstaff":
+        factor = 1.0 / (1.0 - mu)
+    elif normalisation == "erreygers":
+        factor = 4.0 * mu
+    else:
+        factor = 1.0
+    rci, se_r = rci * factor, se_r * abs(factor)
     return aci, _res(rci, se_r, rci - z * se_r, rci + z * se_r)
 
 

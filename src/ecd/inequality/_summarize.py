@@ -217,6 +217,8 @@ def summarize(
     *,
     sims: int = 100,
     sii_model: str = "logit",
+    bounds: tuple[float, float] | None = None,
+    rci_normalisation: str | None = None,
 ) -> InequalityResult:
     """Compute WHO HEAT summary measures of inequality with confidence intervals.
 
@@ -259,6 +261,12 @@ def summarize(
     sii_model : {"logit", "linear"}
         ``"linear"`` is healthequal's ``linear=TRUE`` (a weighted linear probability
         model).
+    bounds : (lmin, lmax), optional
+        healthequal's ``lmin, lmax``: rescale a bounded indicator to 0–1 before ACI
+        and RCI (ACI is then on the 0–1 scale).
+    rci_normalisation : {None, "wagstaff", "erreygers"}
+        healthequal's RCI ``method=``: RCI/(1 − μ*) or 4·μ*·RCI on the rescaled
+        indicator; needs ``bounds``.
 
     Returns
     -------
@@ -292,6 +300,14 @@ def summarize(
     wanted = _check_params(measures, method, conf_level, sims)
     if sii_model not in ("logit", "linear"):
         raise ParameterError("sii_model", f"{sii_model!r}; expected 'logit' or 'linear'")
+    if bounds is not None:
+        if len(bounds) != 2 or not float(bounds[1]) > float(bounds[0]):
+            raise ParameterError("bounds", f"{bounds!r}; expected (lmin, lmax) with lmin < lmax, e.g. (0, 100)")
+        bounds = (float(bounds[0]), float(bounds[1]))
+    if rci_normalisation not in (None, "wagstaff", "erreygers"):
+        raise ParameterError("rci_normalisation", f"{rci_normalisation!r}; expected None, 'wagstaff' or 'erreygers'")
+    if rci_normalisation is not None and bounds is None:
+        raise ParameterError("rci_normalisation", "needs bounds=(lmin, lmax) of the indicator, e.g. (0, 100)")
     need_counts = any(m in ("SII", "RII") for m in wanted)
     data = prepare(df, need_counts=need_counts)
     z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
@@ -324,7 +340,7 @@ def summarize(
             res["PAR"], res["PAF"] = M.par_paf(s, z, use_ref_flag=method != "healthequal",
                                                paf_se_percent=method == "corrected")
         if ok & {"ACI", "RCI"}:
-            res["ACI"], res["RCI"] = M.aci_rci(s, z)
+            res["ACI"], res["RCI"] = M.aci_rci(s, z, bounds, rci_normalisation)
             if not s.has_pop:
                 for m in ("ACI", "RCI"):
                     e, se_, lo, hi, nt = res[m]

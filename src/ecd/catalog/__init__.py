@@ -27,9 +27,9 @@ from ecd.catalog._load import (
     geo_doc,
     geo_table,
     indicator_entry,
-    known_geos,
     unknown_code_error,
 )
+from ecd.catalog._load import known_geos as _known_geos
 from ecd.errors import ParameterError
 
 __all__ = ["indicators", "indicator", "provinces", "geos", "geo_name", "domains", "policies", "known_geos"]
@@ -194,3 +194,15 @@ def policies() -> pd.DataFrame:
     """
     d = catalog_doc()["policies"]
     return pd.DataFrame([{"policy": k, **v} for k, v in d.items()], columns=["policy", "name_zh", "name_en"])
+
+
+def known_geos() -> frozenset[str]:
+    """Every geographic code the warehouse accepts (aggregates, provinces, countries).
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> {"CN", "CN-BJ", "CN-WEST", "JPN", "WLD"} <= ecd.catalog.known_geos()
+    True
+    """
+    return _known_geos()

@@ -30,6 +30,7 @@ class Context:
 
     indicators: frozenset[str]
     signed_indicators: frozenset[str]  # may be negative (differences)
+    over_100_indicators: frozenset[str]  # percentages that may exceed 100 (gross ratios)
     geos: frozenset[str]
     max_year: int  # for observations: the current year
     max_target_year: int = MAX_TARGET_YEAR
@@ -42,6 +43,7 @@ class Context:
         return cls(
             indicators=frozenset(entries),
             signed_indicators=frozenset(c for c, e in entries.items() if e.get("allow_negative")),
+            over_100_indicators=frozenset(c for c, e in entries.items() if e.get("allow_over_100")),
             geos=known_geos(),
             max_year=_dt.date.today().year,
         )
@@ -92,7 +94,9 @@ def row_schema(ctx: Context, year_kind: str) -> pa.DataFrameSchema:
 
     def pct(d):
         is_pct = d["unit"].astype(str).str.lower().str.startswith("percent")
-        return ~is_pct | d["value"].isna() | d["value"].between(0, 100)
+        upper = np.where(d["indicator"].isin(list(ctx.over_100_indicators)), np.inf, 100.0)
+        # below 0 is reported once, by the non-negative check
+        return ~is_pct | d["value"].isna() | (d["value"] <= upper)
 
     def nonneg(d):
         return d["indicator"].isin(list(ctx.signed_indicators)) | d["value"].isna() | (d["value"] >= 0)
@@ -187,7 +191,8 @@ def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "obse
         seen.add((check, idx))
         unit = frame.at[idx, "unit"]
         if check == "percent_range":
-            add(idx, "value", f"{shown(idx, 'value')} is not a percentage (expected 0–100 because the unit is {unit!r})")
+            add(idx, "value", f"{shown(idx, 'value')} is not a percentage (expected 0–100 because the unit is {unit!r}; "
+                              f"a gross ratio that may exceed 100 needs `allow_over_100: true` in the catalog)")
         elif check == "nonnegative":
             add(idx, "value", f"{shown(idx, 'value')} is negative (expected a rate, ratio or count ≥ 0 for "
                               f"indicator {frame.at[idx, 'indicator']!r}; only differences may be negative)")

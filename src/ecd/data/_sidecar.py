@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from ecd.catalog._load import load_yaml
+
 REQUIRED_FIELDS = (
     "source_id", "title", "producer", "citation", "url", "date_accessed", "licence",
     "trust", "definition_notes", "gaps", "sha256", "format", "encoding",
@@ -44,7 +46,7 @@ def read_sidecar(data_file: Path, label: str, sha: str) -> tuple[dict, list[str]
         return default, [f"{label}: no provenance sidecar {meta_label} (expected one beside every raw file with "
                          f"{', '.join(REQUIRED_FIELDS)}; copy one from another source folder and fill it in)"]
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+        meta = load_yaml(meta_path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         return default, [f"{meta_label}: not readable YAML ({type(e).__name__}: {e}); expected a UTF-8 YAML mapping"]
     if not isinstance(meta, dict):

@@ -158,3 +158,14 @@ def test_same_key_in_two_sources_is_allowed(built_home):
     add_raw(built_home, "valid.csv", source_id="src_b")
     summary = build()
     assert summary.sources == 4
+
+
+def test_file_outside_a_source_folder_and_orphan_sidecar(built_home, capsys):
+    raw = built_home / "data" / "raw"
+    (raw / "loose.csv").write_bytes((raw / "nhc_official" / "mini_official.csv").read_bytes())
+    add_raw(built_home, "valid.csv", source_id="src_a")
+    (raw / "src_a" / "valid.csv").unlink()
+    err = _assert_refused(built_home, ProvenanceError,
+                          ["data/raw/loose.csv: raw files live in a source folder", "data/raw/<source_id>/loose.csv"],
+                          capsys)
+    assert any(f.startswith("data/raw/src_a/valid.meta.yaml: sidecar without a data file") for f in err.failures)

@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from ecd import paths
-from ecd.data._readers import get_reader, reader_names
-from ecd.data._schema import KEY, Context, validate
+from ecd.data._readers import empty_raw, get_reader, reader_names
+from ecd.data._schema import KEY, Context, typed, validate
 from ecd.data._sidecar import SIDECAR_SUFFIX, read_sidecar, sha256_file
 from ecd.errors import ProvenanceError, SchemaError
 
@@ -143,6 +143,10 @@ def _collect() -> _Collected:
     frames, metas, per_file, shas = [], [], [], {}
     for f in files:
         label = _label(f)
+        if f.parent == raw:
+            provenance_failures.append(f"{label}: raw files live in a source folder (expected "
+                                       f"data/raw/<source_id>/{f.name}; move it there with its .meta.yaml)")
+            continue
         sha = sha256_file(f)
         meta, prov = read_sidecar(f, label, sha)
         provenance_failures += prov
@@ -164,7 +168,10 @@ def _collect() -> _Collected:
         metas.append({**meta, "file": f.relative_to(raw).as_posix(), "sha256": sha})
         per_file.append((label, source_id, str(meta.get("format")), len(typed) if table.contributes_rows else 0,
                          typed["indicator"].nunique() if table.contributes_rows and not typed.empty else 0))
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*KEY, "source_id"])
+    if not frames:
+        frames = [typed(empty_raw()).assign(source_id=pd.Series([], dtype=object), _label=pd.Series([], dtype=object),
+                                            _line=pd.Series([], dtype="int64"))]
+    frame = pd.concat(frames, ignore_index=True)
     # a key must be unique within a source even when the source has several files
     if not frame.empty:
         dup = frame[frame.duplicated([*KEY, "source_id"], keep=False) & frame["year"].notna()]

@@ -95,3 +95,29 @@ def test_stale_detection(built_home):
     assert not _warehouse.is_stale()
     (paths.processed_dir() / "manifest.json").unlink()
     assert _warehouse.is_stale()
+
+
+def test_reference_table_is_checked_against_the_catalog(tmp_path, monkeypatch):
+    from test_data_support import REPO
+    import shutil
+
+    ref = tmp_path / "data" / "raw" / "reference"
+    shutil.copytree(REPO / "data" / "raw" / "reference", ref)
+    monkeypatch.setenv("ECD_HOME", str(tmp_path))
+    summary = ecd.data.build()  # a reference table alone gives an empty warehouse
+    assert summary.rows == 0 and summary.years is None and "years" not in str(summary)
+    assert ecd.data.load("imr").empty
+
+    csv_path = ref / "province_codes.csv"
+    text = csv_path.read_text(encoding="utf-8").replace("CN-GD,440000,广东", "CN-GD,440001,广东")
+    csv_path.write_text(text, encoding="utf-8")
+    meta = ref / "province_codes.meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace(
+        meta.read_text(encoding="utf-8").split("sha256: ")[1].strip(), sha256(csv_path)), encoding="utf-8")
+    from ecd.errors import SchemaError
+
+    with pytest.raises(SchemaError) as info:
+        ecd.data.build()
+    assert info.value.failures == [
+        "data/raw/reference/province_codes.csv line 20, column \"gb2260\": '440001' disagrees with the catalog "
+        "(expected '440000'; fix one of the two)"]

@@ -45,8 +45,8 @@ class BuildSummary:
     ----------
     files, rows, indicators, sources : int
         Raw data files read, warehouse rows, distinct indicator codes and sources.
-    years : tuple of int
-        First and last year in the rows.
+    years : tuple of int or None
+        First and last year in the rows (``None`` when there are no rows).
     written : bool
         Whether the warehouse was (re)written (``False`` for ``check``).
     location : str
@@ -59,7 +59,7 @@ class BuildSummary:
     rows: int
     indicators: int
     sources: int
-    years: tuple[int, int]
+    years: tuple[int, int] | None
     written: bool
     location: str
     per_file: tuple[tuple[str, str, str, int, int], ...] = field(repr=False, default=())
@@ -71,8 +71,9 @@ class BuildSummary:
     def __str__(self) -> str:
         verb = (f"Warehouse written to {self.location}/ (warehouse.parquet, warehouse.duckdb, manifest.json)."
                 if self.written else "Nothing written (check only).")
+        span = f", years {self.years[0]}–{self.years[1]}" if self.years else ""
         return (f"Validated {self.files} raw files from {self.sources} sources: {self.rows:,} rows of "
-                f"{self.indicators} indicators, years {self.years[0]}–{self.years[1]}, no failures. {verb}")
+                f"{self.indicators} indicators{span}, no failures. {verb}")
 
 
 def _label(path: Path) -> str:
@@ -159,15 +160,15 @@ def _collect() -> _Collected:
             continue
         table = reader(f, meta, label)
         schema_failures += table.failures
-        typed, fails = validate(table.frame, label, ctx, str(meta.get("year_kind", "observation")))
+        checked, fails = validate(table.frame, label, ctx, str(meta.get("year_kind", "observation")))
         schema_failures += fails
         source_id = f.parent.name
-        if table.contributes_rows and not typed.empty:
-            typed = typed.assign(source_id=source_id, _label=label, _line=table.frame["_line"].to_numpy())
-            frames.append(typed)
+        n_rows = len(checked) if table.contributes_rows else 0
+        if n_rows:
+            frames.append(checked.assign(source_id=source_id, _label=label, _line=table.frame["_line"].to_numpy()))
         metas.append({**meta, "file": f.relative_to(raw).as_posix(), "sha256": sha})
-        per_file.append((label, source_id, str(meta.get("format")), len(typed) if table.contributes_rows else 0,
-                         typed["indicator"].nunique() if table.contributes_rows and not typed.empty else 0))
+        per_file.append((label, source_id, str(meta.get("format")), n_rows,
+                         checked["indicator"].nunique() if n_rows else 0))
     if not frames:
         frames = [typed(empty_raw()).assign(source_id=pd.Series([], dtype=object), _label=pd.Series([], dtype=object),
                                             _line=pd.Series([], dtype="int64"))]
@@ -224,7 +225,7 @@ def _sources_frame(metas: list[dict]) -> pd.DataFrame:
 
 
 def _summary(c: _Collected, written: bool) -> BuildSummary:
-    years = (int(c.frame["year"].min()), int(c.frame["year"].max())) if len(c.frame) else (0, 0)
+    years = (int(c.frame["year"].min()), int(c.frame["year"].max())) if len(c.frame) else None
     return BuildSummary(
         files=len(c.per_file), rows=len(c.frame), indicators=int(c.frame["indicator"].nunique()),
         sources=int(c.sources["source_id"].nunique()), years=years, written=written,

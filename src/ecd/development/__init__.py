@@ -6,12 +6,14 @@ The project ships no item bank or reference population. Users supply a key
 
     ib <- dscore::builtin_itembank; write.csv(ib[ib$key == "gsed2406", c("item", "tau")], "key.csv", row.names = FALSE)
     rf <- dscore::builtin_references; write.csv(rf[rf$key == "gsed2406", ], "reference.csv", row.names = FALSE)
-    # key_params.yaml: copy the layout of the synthetic one; transform and quadrature from dscore's defaults for the key
+    subset(dscore::builtin_keys, key == "gsed2406")  # transform and quadrature for key_params.yaml
 
-(Check the key and population names with ``unique(ib$key)`` and
-``unique(rf$population)``.) The prior-mean rule of a GSED key is internal to
-dscore; if it does not fit the piecewise form of ``key_params.yaml``, compute the
-per-child prior means in R and pass them as a column (``prior_mean="mu"``).
+Check the key and population names (``unique(ib$key)``, ``unique(rf$population)``) and
+that the columns are those :meth:`Key.from_files` and :meth:`Reference.from_csv`
+expect; pick one population with ``Reference.from_csv(path, population=...)``.
+The prior-mean rule of a GSED key is internal to dscore; if it does not fit the
+piecewise form of ``key_params.yaml``, compute the per-child prior means in R and
+pass them as a column (``prior_mean="mu"``).
 
 Everything under ``synthetic`` and :func:`synthetic_survey` is SYNTHETIC, for tests
 and demonstrations only.

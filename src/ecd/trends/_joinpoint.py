@@ -426,6 +426,17 @@ class Joinpoint:
         """Fitted values (on the original scale) at ``years``."""
         return np.exp(self.predict_log(years, k)[0])
 
+    def fitted(self, step: float = 0.25, k: int | None = None) -> pd.DataFrame:
+        """The fitted trend on a fine year grid, for plotting.
+
+        Columns ``year, fitted, observed`` (observed is NaN between data years),
+        from the first to the last year fitted.
+        """
+        x = self._series.x
+        grid = np.union1d(np.arange(x[0], x[-1] + 1e-9, step), x)
+        obs = pd.Series(self._series.value, index=x).reindex(grid).to_numpy()
+        return pd.DataFrame({"year": grid, "fitted": self.predict(grid, k), "observed": obs})
+
     def tidy(self) -> pd.DataFrame:
         """The selected model's segments (same as ``segments_.tidy()``)."""
         self._check_fitted()

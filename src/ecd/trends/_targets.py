@@ -47,7 +47,11 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
     TargetResult
         ``.tidy()``: one row with ``target, direction, by_year, last_year,
         last_value, apc_last, k, projected, projected_low, projected_high,
-        year_attained, year_attained_low, year_attained_high, status``.
+        year_attained, year_attained_low, year_attained_high, status,
+        year_met_observed, n, years_used``. The attainment years are where the
+        fitted trend (and its bounds) first meet the target after the last year, or
+        for an achieved target from the first year fitted (a year in the past);
+        ``year_met_observed`` is the first observed year that met it.
         ``status`` is "achieved" (last observed value meets the target),
         "on track" (the whole interval meets it by ``by_year``), "off track" (none
         of it does) or "uncertain". ``.projection`` holds the fitted and projected
@@ -87,8 +91,10 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
         return float(m[0] + bound * q * se_[0] - lt)
 
     def crossing(bound):
-        # first year after the data at which the bound meets the target
-        grid = np.arange(last_year, horizon + 1e-9, 0.25)
+        # first year at which the trend or a bound meets the target: searched from
+        # the start of the fit for an achieved target, else from the last year
+        first = s.x[0] if status == "achieved" else last_year
+        grid = np.arange(first, horizon + 1e-9, 0.25)
         m, se_ = jp.predict_log(grid)
         g = sign * (m + bound * q * se_ - lt)
         ok = np.nonzero(g <= 0)[0]
@@ -96,7 +102,7 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
             return np.nan
         i = ok[0]
         if i == 0:
-            return float(last_year)
+            return float(first)
         return float(optimize.brentq(lambda t: gap(t, bound), grid[i - 1], grid[i], xtol=1e-8))
 
     # the bound that reaches the target first is the optimistic one
@@ -122,7 +128,8 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
         "projected": proj, "projected_low": lo, "projected_high": hi,
         "year_attained": crossing(0.0), "year_attained_low": crossing(early),
         "year_attained_high": crossing(late),
-        "status": status, "n": s.n, "years_used": s.years_used,
+        "status": status, "year_met_observed": float(s.x[meets(s.value)][0]) if meets(s.value).any() else np.nan,
+        "n": s.n, "years_used": s.years_used,
     }])
     years = np.arange(s.x[0], max(by_year, last_year) + 1)
     m, se_ = jp.predict_log(years)

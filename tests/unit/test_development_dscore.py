@@ -259,6 +259,16 @@ def test_zad_grid(refs, refdir, name):
     assert_close_na(zad(g["z"], g["age"], refs[name], dec=12), g["d_dec12"], 1e-8, f"{name} dec 12")
 
 
+def test_key_without_prior_rule_needs_prior_means(key):
+    from dataclasses import replace
+
+    bare = replace(key, mean_pieces=())
+    df = pd.DataFrame({"age": [1.0], "zz1moc030": [1], "mu": key.prior_mean([1.0])})
+    with pytest.raises(ParameterError, match="no prior-mean rule"):
+        dscore(df, bare)
+    pd.testing.assert_frame_equal(dscore(df, bare, prior_mean="mu"), dscore(df, key))
+
+
 def test_key_and_reference_file_errors(tmp_path, refdir):
     bad = tmp_path / "key.csv"
     bad.write_text("item,tau\nzz1,abc\n")

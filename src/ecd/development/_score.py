@@ -300,6 +300,10 @@ def _age_years(df: pd.DataFrame, age: str, unit: str, dec: int | None) -> np.nda
 
 
 def _prior(df, key, a, prior_mean, prior_sd, mean_na, sd_na):
+    if prior_mean is None and not key.mean_pieces:
+        raise ParameterError(
+            "prior_mean", f"key {key.name!r} has no prior-mean rule (prior.mean_pieces in its parameter file); "
+            "add one there or pass per-child prior means as a column name or a number.")
     mu = _per_row(df, "prior_mean", prior_mean, key.prior_mean(a))
     sd = _per_row(df, "prior_sd", prior_sd, np.full(len(df), key.prior_sd))
     sd = np.where(np.isnan(a), np.nan, sd)

@@ -187,3 +187,12 @@ def test_tidy_columns_and_vcov_frame():
     r = d.proportion("stunted", by=["urban", "sex"])
     assert list(r.vcov.index) == list(t["domain"])
     assert (t["ci_low"] <= t["estimate"]).all() and (t["estimate"] <= t["ci_high"]).all()
+
+
+@pytest.mark.parametrize("module", ["ecd.survey", "ecd.survey._design"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ecd.errors import DesignError, ParameterError
 from ecd.survey import _estimate
+from ecd.survey._codes import codes as _codes
 from ecd.survey._variance import _Stage, check_lonely
 
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
@@ -29,24 +30,6 @@ def _rows(data: pd.DataFrame, mask: np.ndarray, limit: int = 10) -> str:
     shown = ", ".join(map(str, idx[:limit]))
     more = f" (and {len(idx) - limit} more)" if len(idx) > limit else ""
     return f"{shown}{more}"
-
-
-def _codes(values) -> tuple[np.ndarray, np.ndarray]:
-    """Codes 0..k-1 in sorted order of the values, and the sorted unique values.
-
-    Integer identifiers with a compact range (the usual case for strata and
-    PSUs) are coded in one O(n) pass instead of a hash or a sort.
-    """
-    arr = np.asarray(values)
-    if arr.dtype.kind in "iu" and arr.size:
-        lo, hi = int(arr.min()), int(arr.max())
-        if hi - lo <= 4 * arr.size + 1024:
-            present = np.zeros(hi - lo + 1, dtype=bool)
-            present[arr - lo] = True
-            mapping = np.cumsum(present) - 1
-            return mapping[arr - lo].astype(np.int64), np.flatnonzero(present) + lo
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques)
 
 
 class Design:
@@ -98,8 +81,8 @@ class Design:
     >>> d = Design(df, strata="s", psu="c", weights="w")
     >>> d.df
     2
-    >>> round(d.mean("y").tidy().loc[0, "estimate"], 6)
-    0.435897
+    >>> round(float(d.mean("y").tidy().loc[0, "estimate"]), 6)
+    0.440299
     """
 
     def __init__(self, data: pd.DataFrame, strata=None, psu=None, weights=None, fpc=None,
@@ -194,6 +177,7 @@ class Design:
                                                  fpcs[s], fpc_cols[s] if fpc_cols else None,
                                                  strata_cols[0] if strata_cols else None))
         self._has_fpc = bool(fpc_cols)
+        self._domain_cache: dict = {}
         check_lonely(self._stages, lonely_psu, with_later=self._has_fpc)
 
         st = self._stages[0]

@@ -6,6 +6,7 @@ import pandas as pd
 
 from ecd.errors import DataError, MissingDataError, ParameterError
 from ecd.survey import _ciprop
+from ecd.survey._codes import codes as _codes
 from ecd.survey._results import ContrastResult, EstimateResult, ProportionResult
 
 
@@ -36,7 +37,8 @@ def _domains(design, by):
         if miss.any():
             raise MissingDataError(f"by column {c!r} is missing in row(s) {_rows(data, miss)}; every row must belong to a domain. Recode the missing values as their own category (e.g. \"unknown\") or drop those rows before building the design.")
     if len(cols) == 1:
-        codes, uniq = pd.factorize(data[cols[0]], sort=True)
+        codes, uniq = _codes(data[cols[0]].to_numpy() if pd.api.types.is_integer_dtype(data[cols[0]])
+                             else data[cols[0]])
         table = pd.DataFrame({cols[0]: np.asarray(uniq)})
     else:
         grouped = data.groupby(cols, sort=True, observed=True)
@@ -94,7 +96,19 @@ class _Prepared:
     """Rows, domains and values shared by the estimators."""
 
     def __init__(self, design, cols, name, by, na, den=None, override=None):
-        self.dcode_all, self.by, self.table, self.labels = _domains(design, by)
+        # domains are coded once per design and by-columns (the data are fixed
+        # when the design is built), so several indicators by the same domains
+        # share the work
+        key = None if by is None else tuple(_columns(design, by, "by"))
+        cached = design._domain_cache.get(key)
+        if cached is None:
+            dcode, by_cols, table, labels = _domains(design, by)
+            D = len(labels)
+            df = (np.full(D, float(design.df)) if by is None else _domain_df(design, dcode, D))
+            # rows per domain in the subset design (R's nrow(design) for "beta")
+            nrow = np.bincount(dcode, minlength=D).astype(float)
+            cached = design._domain_cache[key] = (dcode, by_cols, table, labels, df, nrow)
+        self.dcode_all, self.by, self.table, self.labels, self.df, self.nrow = cached
         self.D = len(self.labels)
         y, self.names, valid = _values(design, cols, name, na, override)
         if den is not None:
@@ -109,10 +123,6 @@ class _Prepared:
             self.y, self.w, self.d = y[valid], design._w[valid], self.dcode_all[valid]
             self.x = x[valid] if den is not None else None
         self.m = len(self.names)
-        self.df = (np.full(self.D, float(design.df)) if by is None
-                   else _domain_df(design, self.dcode_all, self.D))
-        # rows per domain in the subset design (R's nrow(design) for "beta")
-        self.nrow = np.bincount(self.dcode_all, minlength=self.D).astype(float)
 
     def sums(self, v):
         return np.bincount(self.d, weights=v, minlength=self.D)
@@ -144,7 +154,9 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None):
     D, m = prep.D, prep.m
     w = prep.w
     W = prep.sums(w)
-    nobs = np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D)
+    count = np.bincount(prep.d, minlength=D)
+    nobs = (count.astype(float) if design._all_weighted
+            else np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D))
     est = np.empty((m, D))
     z = np.empty_like(prep.y)
     svyvar = np.empty((m, D))
@@ -158,10 +170,14 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None):
         else:
             mean = Y / W
             est[j] = mean if statistic == "mean" else Y
-            z[:, j] = w * (yj - mean[prep.d]) / W[prep.d] if statistic == "mean" else w * yj
-            r = yj - mean[prep.d]
+            wr = yj - mean[prep.d]
+            r2 = wr * wr
+            wr *= w
+            r2 *= w
+            # mean: w (y - mean) / W; total: w y
+            z[:, j] = wr * (1.0 / W)[prep.d] if statistic == "mean" else w * yj
             with np.errstate(divide="ignore", invalid="ignore"):
-                svyvar[j] = prep.sums(w * r * r) / W * nobs / (nobs - 1)
+                svyvar[j] = prep.sums(r2) / W * nobs / (nobs - 1)
     V = _variance(design, prep, z)
     se = np.sqrt(np.diag(V))
     var_flat = np.diag(V)
@@ -184,7 +200,7 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None):
         domain_labels=prep.labels, terms=_terms(names, prep.labels, prep.by),
         estimate=est.ravel(), se=se, vcov_matrix=V, df=np.tile(prep.df, m),
         deff=deff, deff_replace=deff_r,
-        n=np.bincount(prep.d, minlength=D)[None, :].repeat(m, 0).ravel().astype(np.int64),
+        n=np.tile(count, m).astype(np.int64),
         design_df=design.df, conf_level=conf_level)
     return res if override is None else (res, prep)
 

@@ -310,3 +310,41 @@ def test_lms_zad_daz_roundtrip(refs, z, age):
     d = zad([z], [age], refs["lms"], dec=None)
     if np.isfinite(d[0]) and d[0] > 0:
         assert_allclose(daz(d, [age], refs["lms"], dec=None), [z], atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=1, max_value=6),
+    st.integers(min_value=0, max_value=2**31 - 1),
+    st.sampled_from([(-10.0, 100.0, 1.0), (0.0, 90.0, 0.5), (-5.0, 60.0, 2.5)]),
+)
+def test_vectorised_posterior_equals_item_by_item_update(m, n_children, seed, grid):
+    """dscore's own order of work (multiply item by item, renormalise each time) on a random key and grid."""
+    from ecd.development import PriorPiece
+
+    rng = np.random.default_rng(seed)
+    lo, hi, by = grid
+    key = Key(items=tuple(f"it{j}" for j in range(m)), tau=np.round(rng.uniform(0, 80, m), 2), name="random",
+              qp=np.arange(lo, hi + by / 2, by), slope=float(rng.uniform(2, 6)), prior_sd=float(rng.uniform(2, 10)),
+              mean_pieces=(PriorPiece(-np.inf, np.inf, 20.0, 15.0, 0.0, 1.0),))
+    x = rng.choice([0.0, 1.0, np.nan], size=(n_children, m))
+    age = np.round(rng.uniform(0, 3, n_children), 4)
+    df = pd.DataFrame(x, columns=list(key.items)).assign(age=age)
+    post = dscore_posterior(df, key).to_numpy()
+    out = dscore(df, key, decimals={"d": None})
+    for i in range(n_children):
+        w = np.exp(-0.5 * ((key.qp - key.prior_mean([age[i]])[0]) / key.prior_sd) ** 2)
+        w /= w.sum()
+        for j in np.argsort(key.items):
+            if not np.isnan(x[i, j]):
+                eta = (key.qp - key.tau[j]) / key.slope  # fails as exp(-log(1 + e^eta)), not 1 - P (README)
+                w = w * np.exp(-np.logaddexp(0, -eta) if x[i, j] == 1 else -np.logaddexp(0, eta))
+                w /= w.sum()
+        assert_allclose(post[i], w, rtol=0, atol=1e-12)
+        if np.any(~np.isnan(x[i])):
+            eap = np.sum(w * key.qp)
+            assert_allclose(out["d"].iloc[i], eap, rtol=0, atol=1e-9)
+            assert_allclose(out["sem"].iloc[i], np.sqrt(np.sum(w * (key.qp - eap) ** 2)), rtol=0, atol=1e-9)
+        else:
+            assert np.isnan(out["d"].iloc[i])

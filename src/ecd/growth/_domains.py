@@ -20,8 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["Clusters", "DomainMeans", "domain_means"]
+__all__ = ["Clusters", "DomainMeans", "PreparedOutcomes", "domain_means"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,91 @@ class DomainMeans:
     stdev: np.ndarray  # sqrt of the weighted variance with n/(n-1) (R svyvar)
 
 
+class PreparedOutcomes:
+    """Per-row sums shared by every grouping: computed once, aggregated per grouping.
+
+    Everything a domain mean, its linearized SE and its weighted SD need can be
+    built from sums over (PSU, level) cells of ``w``, ``w·y``, ``w·y²`` and the
+    count of non-missing values, because the influence total of a PSU is
+    ``(Σw·y − ȳ·Σw) / W``. Aggregating with a sparse indicator matrix keeps
+    each grouping to one pass over the rows.
+    """
+
+    def __init__(self, y: np.ndarray, weights: np.ndarray, design: Clusters, spread: np.ndarray | None = None):
+        ok = ~np.isnan(y)
+        y0 = np.where(ok, y, 0.0)
+        # columns sharing a missing-value pattern share their weight and count sums
+        patterns: list[int] = []
+        self.pattern = np.empty(y.shape[1], dtype=np.int64)
+        for j in range(y.shape[1]):
+            same = next((k for k, p in enumerate(patterns) if np.array_equal(ok[:, p], ok[:, j])), None)
+            if same is None:
+                same = len(patterns)
+                patterns.append(j)
+            self.pattern[j] = same
+        self.spread = np.arange(y.shape[1]) if spread is None else np.asarray(spread)
+        okp = ok[:, patterns]
+        wy = y0 * weights[:, None]
+        self.v, self.k, self.n = y.shape[1], len(patterns), y.shape[0]
+        self.sums = np.hstack(
+            [okp * weights[:, None], okp.astype(float), wy, wy[:, self.spread] * y0[:, self.spread]]
+        )
+        self.design = design
+
+    def by(self, level: np.ndarray, n_levels: int) -> DomainMeans:
+        """Means of every column in each level (``level`` -1: outside every domain).
+
+        ``stdev`` is computed for the columns in ``spread`` only (NaN elsewhere).
+        """
+        v, design = self.v, self.design
+        inside = level >= 0
+        pair, pair_id = np.unique(np.where(inside, design.psu * n_levels + level, -1), return_inverse=True)
+        outside = pair[0] < 0  # the first unique is -1 when some rows are outside
+        rows_to_pairs = sparse.csr_array(
+            (np.ones(self.n), (pair_id.ravel(), np.arange(self.n))), shape=(pair.size, self.n)
+        )
+        cells = rows_to_pairs @ self.sums
+        if outside:
+            pair, cells = pair[1:], cells[1:]
+        pair_level = pair % n_levels
+        pair_stratum = design.stratum_of_psu[pair // n_levels]
+        n_pairs = pair.size
+        to_levels = sparse.csr_array(
+            (np.ones(n_pairs), (pair_level, np.arange(n_pairs))), shape=(n_levels, n_pairs)
+        )
+        totals = to_levels @ cells
+        k, p = self.k, self.pattern
+        weight, count = totals[:, :k][:, p], totals[:, k:2 * k][:, p]
+        wy, wy2 = totals[:, 2 * k:2 * k + v], totals[:, 2 * k + v:]
+        stdev = np.full((n_levels, v), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = wy / weight
+            sp = self.spread
+            ss = np.maximum(wy2 - mean[:, sp] * wy[:, sp], 0.0)
+            stdev[:, sp] = np.sqrt(ss / weight[:, sp] * count[:, sp] / (count[:, sp] - 1))
+            # influence totals of the (PSU, level) cells
+            cell_weight = cells[:, :k][:, p]
+            t = (cells[:, 2 * k:2 * k + v] - mean[pair_level] * cell_weight) / weight[pair_level]
+        t = np.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0)
+        n_strata = design.psus_in_stratum.size
+        to_strata = sparse.csr_array(
+            (np.ones(n_pairs), (pair_stratum * n_levels + pair_level, np.arange(n_pairs))),
+            shape=(n_strata * n_levels, n_pairs),
+        )
+        by_stratum = to_strata @ np.hstack([t, t * t])
+        sum_t = by_stratum[:, :v].reshape(n_strata, n_levels, v)
+        sum_t2 = by_stratum[:, v:].reshape(n_strata, n_levels, v)
+        n_h = design.psus_in_stratum.astype(float)[:, None, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            within = np.where(n_h > 1, n_h / (n_h - 1) * (sum_t2 - sum_t**2 / n_h), 0.0)
+        # "adjust": a lonely PSU deviates from the grand mean of PSU totals, here 0
+        lonely = design.psus_in_stratum == 1
+        within[lonely] = sum_t2[lonely]
+        se = np.sqrt(np.maximum(within.sum(axis=0), 0.0))
+        se[np.isnan(mean)] = np.nan
+        return DomainMeans(mean=mean, se=se, weight=weight, count=count, stdev=stdev)
+
+
 def domain_means(
     y: np.ndarray, level: np.ndarray, n_levels: int, weights: np.ndarray, design: Clusters
 ) -> DomainMeans:
@@ -75,57 +161,4 @@ def domain_means(
     ``level`` is -1 for rows outside every domain (they stay in the design:
     their PSUs count, their totals are zero).
     """
-    n, v = y.shape
-    inside = level >= 0
-    rows = np.flatnonzero(inside)
-    yy = y[rows]
-    lev = level[rows]
-    w = weights[rows]
-    ok = ~np.isnan(yy)
-    wy = np.where(ok, yy, 0.0) * w[:, None]
-    wok = ok * w[:, None]
-    key = lev[:, None] * v + np.arange(v)[None, :]
-    size = n_levels * v
-
-    def by_domain(values: np.ndarray) -> np.ndarray:
-        return np.bincount(key.ravel(), weights=values.ravel(), minlength=size).reshape(n_levels, v)
-
-    weight = by_domain(wok)
-    count = by_domain(ok.astype(float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = by_domain(wy) / weight
-        centred = np.where(ok, yy - mean[lev], 0.0)
-        ss = by_domain(w[:, None] * centred**2)
-        stdev = np.sqrt(ss / weight * count / (count - 1))
-        influence = w[:, None] * centred / weight[lev]
-    influence = np.where(ok, influence, 0.0)
-
-    # PSU totals of the influence values, only for the (PSU, level) pairs that occur
-    psu = design.psu[rows]
-    pair, pair_id = np.unique(psu * n_levels + lev, return_inverse=True)
-    n_pairs = pair.size
-    totals = np.zeros((n_pairs, v))
-    for j in range(v):
-        totals[:, j] = np.bincount(pair_id, weights=influence[:, j], minlength=n_pairs)
-    pair_psu = pair // n_levels
-    pair_level = pair % n_levels
-    pair_stratum = design.stratum_of_psu[pair_psu]
-    n_strata = design.psus_in_stratum.size
-    cell = (pair_stratum * n_levels + pair_level)[:, None] * v + np.arange(v)[None, :]
-    cells = n_strata * n_levels * v
-
-    def by_cell(values: np.ndarray) -> np.ndarray:
-        return np.bincount(cell.ravel(), weights=values.ravel(), minlength=cells).reshape(n_strata, n_levels, v)
-
-    sum_t = by_cell(totals)
-    sum_t2 = by_cell(totals**2)
-    n_h = design.psus_in_stratum.astype(float)[:, None, None]
-    lonely = design.psus_in_stratum == 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        within = np.where(n_h > 1, n_h / (n_h - 1) * (sum_t2 - sum_t**2 / n_h), 0.0)
-    # "adjust": a lonely PSU deviates from the grand mean of PSU totals, here 0
-    within[lonely] = sum_t2[lonely]
-    variance = within.sum(axis=0)
-    se = np.sqrt(np.maximum(variance, 0.0))
-    se[np.isnan(mean)] = np.nan
-    return DomainMeans(mean=mean, se=se, weight=weight, count=count, stdev=stdev)
+    return PreparedOutcomes(y, weights, design).by(level, n_levels)

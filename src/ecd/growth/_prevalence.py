@@ -11,7 +11,7 @@ from scipy import special, stats
 from ecd.errors import DesignError, EcdWarning, SchemaError
 
 from . import _inputs
-from ._domains import Clusters, domain_means
+from ._domains import Clusters, PreparedOutcomes
 from ._zscores import Measurements, compute, read_measurements
 
 __all__ = ["prevalence", "PREVALENCE_COLUMNS", "TIDY_COLUMNS"]
@@ -87,7 +87,10 @@ def _outcomes(x: Measurements) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
     for prefix, count, _ in INDICES:
         columns.append(z[prefix])
         meta.append((prefix, count, "mean"))
-    return np.column_stack(columns), meta
+    out = np.empty((columns[0].size, len(columns)))
+    for j, column in enumerate(columns):
+        out[:, j] = column
+    return out, meta
 
 
 def _codes_in_order(series: pd.Series, sort: bool) -> tuple[np.ndarray, list[str]]:
@@ -305,9 +308,10 @@ def prevalence(
                           ("mothered", mothered), ("othergr", othergr))
         if name is not None
     }  # fmt: skip
+    prepared = PreparedOutcomes(y, weights, design, spread=np.flatnonzero(~is_prev))
     blocks = []
     for title, labels, codes in _groupings(x, extra, sort=survey_path):
-        dm = domain_means(y, codes, len(labels), weights, design)
+        dm = prepared.by(codes, len(labels))
         mean, se = dm.mean, dm.se
         low, high = _logit_ci(mean, se, t_prev)
         low = np.where(is_prev, low, mean - t_mean * se)

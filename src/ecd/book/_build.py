@@ -353,6 +353,23 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
                     records[k].update(rec[k])
                 records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "ok"}
                 continue
+            skipped = all(states[c.id].state == "skipped" for c in group)
+            if skipped:
+                # not selected by --only and not in the cache: keep the last good page as it is
+                old = (prev / f"{g}.html") if prev else None
+                if old and old.exists():
+                    shutil.copyfile(old, site / f"{g}.html")
+                    records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "kept",
+                                              "from": prev.name}
+                    for k, v in _read_json(prev / "numbers.json").items():
+                        if k.split(":", 1)[0].split("--")[0] == g:
+                            records["numbers"][k] = v
+                else:
+                    records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "missing"}
+                    body = (f'<h1 class="chapter-title">第{group[0].number}章 {html.escape(group[0].title)}</h1>'
+                            '<div class="banner-fallback" role="alert">本章尚未生成（本次构建未选择本章）。</div>')
+                    write_page(site, f"{g}.html", m, toc, g, group[0].title, body, _footer(m, None, run_id, {}), False)
+                continue
             required = any(c.required for c in group)
             if required:
                 required_failed.append(g)

@@ -151,17 +151,17 @@ def test_prevalence_is_the_weighted_share_among_children_24_59(survey):
         expected = 100 * np.average(sub["on_track"].astype(float), weights=sub["weight"])
         assert_allclose(row.estimate, expected, rtol=1e-6)
         assert row.ci_low < row.estimate < row.ci_high and row.n == len(sub)
-    assert (t["flag"] == "ok").all()
+    assert (t["small_cell"] == "ok").all()
 
 
 def test_small_cells_are_suppressed_or_flagged(survey):
     design = Design(survey, strata="stratum", psu="psu", weights="weight", nest=True)
-    t = on_track_prevalence(design, by=["region", "area"], min_n=150, caution_n=160).tidy()
-    assert set(t["flag"]) <= {"ok", "caution", "suppressed"}
+    t = on_track_prevalence(design, by=["region", "area"], suppress_below=150, caution_below=160).tidy()
+    assert set(t["small_cell"]) <= {"ok", "caution", "suppressed"}
     small = t["n"] < 150
     assert small.any(), "the rule needs a small cell to be tested"
     assert t.loc[small, ["estimate", "se", "ci_low", "ci_high"]].isna().all().all()
-    assert (t.loc[small, "flag"] == "suppressed").all()
+    assert (t.loc[small, "small_cell"] == "suppressed").all()
     assert t.loc[~small, "estimate"].notna().all()
     with pytest.raises(ParameterError):
-        on_track_prevalence(design, min_n=50, caution_n=25)
+        on_track_prevalence(design, suppress_below=50, caution_below=25)

@@ -27,7 +27,7 @@ def test_notebook_is_a_thin_view():
 def test_notebook_executes_with_small_cells_suppressed(tmp_path):
     papermill = pytest.importorskip("papermill")
     out = tmp_path / "out.ipynb"
-    params = {"n_children": 700, "random_state": 3, "min_n": 90, "caution_n": 120}
+    params = {"n_children": 700, "random_state": 3, "suppress_below": 90, "caution_below": 120}
     papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=params, kernel_name="python3",
                                cwd=str(tmp_path), progress_bar=False)
     outputs = _outputs(out)
@@ -39,9 +39,11 @@ def test_notebook_executes_with_small_cells_suppressed(tmp_path):
     assert "SYNTHETIC" in shown
     tables = [o["data"]["application/vnd.ecd.table+json"] for o in outputs
               if "application/vnd.ecd.table+json" in o.get("data", {})]
-    area_sex = next(t for t in tables if "flag" in t["columns"] and "sex" in t["columns"])
-    flags = [row[area_sex["columns"].index("flag")] for row in area_sex["data"]]
+    area_sex = next(t for t in tables if "small_cell" in t["columns"] and "sex" in t["columns"])
+    flags = [row[area_sex["columns"].index("small_cell")] for row in area_sex["data"]]
     assert "suppressed" in flags or "caution" in flags
+    estimates = [row[area_sex["columns"].index("estimate")] for row in area_sex["data"]]
+    assert all(e == "*" for e, f in zip(estimates, flags) if f == "suppressed")
 
     # the glued urban prevalence is what ecd computes with the same parameters
     from ecd.development import FREQUENCY_CODES, ecdi2030, on_track_prevalence, synthetic_survey
@@ -53,7 +55,7 @@ def test_notebook_executes_with_small_cells_suppressed(tmp_path):
                    missing="not_achieved")
     design = Design(data.assign(on_track=res.scores["on_track"]), strata="stratum", psu="psu",
                     weights="weight", nest=True)
-    t = on_track_prevalence(design, by="area", min_n=90, caution_n=120).tidy().set_index("area")
+    t = on_track_prevalence(design, by="area", suppress_below=90, caution_below=120).tidy().set_index("area")
     glued = {o["data"]["application/vnd.ecd.glue+json"]["name"]: o["data"]["application/vnd.ecd.glue+json"]
              for o in outputs if "application/vnd.ecd.glue+json" in o.get("data", {})}
     assert glued["ecdi_urban_pct"]["text"] == f"{t.loc['urban', 'estimate']:.1f}"

@@ -229,32 +229,34 @@ class OnTrackPrevalence:
     ----------
     survey : ecd.survey.ProportionResult
         The underlying proportion estimate (proportions, not percent).
-    min_n, caution_n : int
-        Cells with fewer than ``min_n`` children are suppressed; fewer than
-        ``caution_n`` are flagged ``"caution"``.
+    suppress_below, caution_below : int
+        The small-cell thresholds of :func:`ecd.tables.small_cell_status`.
     """
 
     survey: object
-    min_n: int
-    caution_n: int
+    suppress_below: int
+    caution_below: int
 
     def tidy(self) -> pd.DataFrame:
         """One row per domain: the ``by`` columns, ``estimate, se, ci_low, ci_high`` (percent),
-        ``ci_method, df, n`` and ``flag`` ("ok", "caution" or "suppressed"; a suppressed
-        cell's numbers are missing)."""
+        ``ci_method, df, n`` and ``small_cell`` ("suppressed", "caution" or "ok"; a
+        suppressed cell's numbers are missing)."""
+        from ecd.tables import small_cell_status
+
         t = self.survey.tidy()
         keep = [c for c in t.columns if c not in ("variable", "domain", "deff", "deff_replace")]
-        t = t[keep].copy()
+        t = t[keep].reset_index(drop=True)
         for c in ("estimate", "se", "ci_low", "ci_high"):
             t[c] = 100.0 * t[c].astype(float)
-        n = t["n"].to_numpy()
-        t["flag"] = np.where(n < self.min_n, "suppressed", np.where(n < self.caution_n, "caution", "ok"))
-        t.loc[n < self.min_n, ["estimate", "se", "ci_low", "ci_high"]] = np.nan
-        return t.reset_index(drop=True)
+        t["small_cell"] = small_cell_status(t, "n", suppress_below=self.suppress_below,
+                                            caution_below=self.caution_below).astype(str)
+        t.loc[t["small_cell"] == "suppressed", ["estimate", "se", "ci_low", "ci_high"]] = np.nan
+        return t
 
 
 def on_track_prevalence(design, on_track: str = "on_track", *, by=None, ci: str = "logit",
-                        conf_level: float = 0.95, min_n: int = 25, caution_n: int = 50) -> OnTrackPrevalence:
+                        conf_level: float = 0.95, suppress_below: int = 25,
+                        caution_below: int = 50) -> OnTrackPrevalence:
     """ECDI2030 indicator: percent of children 24–59 months on track, with design-based CIs.
 
     Parameters
@@ -271,10 +273,12 @@ def on_track_prevalence(design, on_track: str = "on_track", *, by=None, ci: str 
     ci : str
         Interval method of :meth:`ecd.survey.Design.proportion` (default logit, with
         the domain's design degrees of freedom, as R ``svyciprop``).
-    min_n, caution_n : int
-        Small-cell rule on the unweighted number of children in a cell: fewer than
-        ``min_n`` (default 25) are suppressed, fewer than ``caution_n`` (default 50)
-        flagged ``"caution"`` (the DHS/MICS convention).
+    conf_level : float
+        Confidence level.
+    suppress_below, caution_below : int
+        The small-cell rule (:func:`ecd.tables.small_cell_status`) on the unweighted
+        number of children in a cell: fewer than ``suppress_below`` (default 25) are
+        suppressed, fewer than ``caution_below`` (default 50) flagged ``"caution"``.
 
     Returns
     -------
@@ -290,11 +294,11 @@ def on_track_prevalence(design, on_track: str = "on_track", *, by=None, ci: str 
     ...                dont_know={8}, missing="not_achieved")
     >>> design = Design(data.assign(on_track=res.scores["on_track"]), strata="stratum",
     ...                 psu="psu", weights="weight", nest=True)
-    >>> on_track_prevalence(design, by="area").tidy()[["area", "flag"]].values.tolist()
+    >>> on_track_prevalence(design, by="area").tidy()[["area", "small_cell"]].values.tolist()
     [['rural', 'ok'], ['urban', 'ok']]
     """
-    if not (isinstance(min_n, int) and isinstance(caution_n, int) and 0 <= min_n <= caution_n):
-        raise ParameterError("min_n", f"need integers 0 <= min_n <= caution_n, got {min_n!r}, {caution_n!r}.")
-    res = design.proportion(on_track, by=by, ci=ci, na="drop", conf_level=conf_level)
-    return OnTrackPrevalence(survey=res, min_n=min_n, caution_n=caution_n)
+    from ecd.tables import small_cell_status
 
+    small_cell_status(pd.DataFrame({"n": []}), suppress_below=suppress_below, caution_below=caution_below)
+    res = design.proportion(on_track, by=by, ci=ci, na="drop", conf_level=conf_level)
+    return OnTrackPrevalence(survey=res, suppress_below=suppress_below, caution_below=caution_below)

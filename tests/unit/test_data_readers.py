@@ -104,7 +104,7 @@ def valid_tables(draw):
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_tables())
 def test_valid_tables_pass_and_keep_every_value(text):
     t = read_csv_cells(text, "f.csv", COLS)
@@ -124,7 +124,7 @@ BREAKERS = {
 }
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_tables(), st.data())
 def test_one_broken_cell_is_reported_at_its_line_and_column(text, data):
     lines = text.splitlines()

@@ -38,7 +38,33 @@ _READERS: dict[str, Reader] = {}
 
 
 def register_reader(name: str) -> Callable[[Reader], Reader]:
-    """Register ``func(path, meta, label) -> RawTable`` as the reader of ``format: name``."""
+    """Register a reader for the raw files whose sidecar says ``format: <name>``.
+
+    Parameters
+    ----------
+    name : str
+        The ``format`` value in ``.meta.yaml`` that selects this reader.
+
+    Returns
+    -------
+    callable
+        A decorator for ``func(path, meta, label) -> RawTable``. The reader must
+        return the cells of :data:`TIDY_COLUMNS` as strings plus ``_line`` (the
+        1-based line of each row in the file, header = 1) and any file-level
+        failures as ``"<label>[ line N]: found …; expected …"`` strings; the
+        warehouse validates the cells with the same schemas as every other format.
+
+    Examples
+    --------
+    >>> from ecd.data import register_reader
+    >>> from ecd.data._readers import TIDY_COLUMNS, read_csv_cells, reader_names
+    >>> @register_reader("semicolon_csv")
+    ... def read_semicolon_csv(path, meta, label):
+    ...     text = path.read_text(encoding=meta.get("encoding", "utf-8"))
+    ...     return read_csv_cells(text.replace(";", ","), label, TIDY_COLUMNS)
+    >>> "semicolon_csv" in reader_names()
+    True
+    """
 
     def deco(func: Reader) -> Reader:
         _READERS[name] = func

@@ -67,12 +67,6 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _blank_opt(raw: pd.DataFrame, col: str) -> pd.Series:
-    if col not in raw:
-        return pd.Series(True, index=raw.index)
-    return raw[col].astype(object).map(lambda s: not str(s).strip())
-
-
 def column_schema(ctx: Context) -> pa.DataFrameSchema:
     text = pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and v != ""), name="nonempty")
     return pa.DataFrameSchema(

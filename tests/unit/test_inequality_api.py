@@ -222,17 +222,17 @@ def _stratum(kind: str, values, se, pops, scale=100.0, fav=1):
     })
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(kind=st.sampled_from(["ordered", "regions", "binary"]),
        n=st.integers(3, 7), level=st.integers(100, 9800), fav=st.integers(0, 1),
-       data=st.data())
-def test_equal_groups_mean_no_inequality(kind, n, level, fav, data):
+       method=st.sampled_from(["heat", "healthequal", "corrected"]), data=st.data())
+def test_equal_groups_mean_no_inequality(kind, n, level, fav, method, data):
     n = 2 if kind == "binary" else n
     value = level / 100  # two decimals: counts y/100*N are exact for N multiple of 10000
     pops = 10000.0 * np.array(data.draw(st.lists(st.integers(1, 80), min_size=n, max_size=n)))
     se = np.array(data.draw(st.lists(st.floats(0.1, 3.0), min_size=n, max_size=n)))
     df = _stratum(kind, [value] * n, se, pops, fav=fav)
-    out = ineq.summarize(df, method="corrected").tidy().set_index("measure")
+    out = ineq.summarize(df, method=method).tidy().set_index("measure")
     got = out["estimate"].dropna()
     assert len(got) >= 4
     for m, v in got.items():

@@ -1,6 +1,7 @@
 """ecd.inequality against WHO HEAT 6 and R healthequal 1.0.1 (tests/reference/inequality)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ def heat_inputs() -> pd.DataFrame:
     return _read("heat_format_inputs.csv")
 
 
+@lru_cache(maxsize=1)
 def _draws_frame() -> pd.DataFrame:
     """Reference draws, labelled with the strata of heat_format_inputs.csv they belong to."""
     parts = []

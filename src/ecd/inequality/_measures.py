@@ -74,9 +74,13 @@ def _sqrt(x: float) -> float:
 
 
 # ---------------------------------------------------------------- D and R
-def pair(s: Stratum) -> tuple[int, int] | str:
-    """Indices (i1, i2) of the two subgroups compared by D and R, or a reason."""
-    if s.ordered:
+def pair(s: Stratum, use_ref_when_ordered: bool = False) -> tuple[int, int] | str:
+    """Indices (i1, i2) of the two subgroups compared by D and R, or a reason.
+
+    Ordered dimensions compare the extreme groups; HEAT (not healthequal) uses a
+    flagged reference subgroup even there.
+    """
+    if s.ordered and not (use_ref_when_ordered and s.ref_index is not None):
         if not s.ends_present:
             return "the most or least advantaged subgroup has no estimate"
         lo, hi = int(np.argmin(s.order)), int(np.argmax(s.order))

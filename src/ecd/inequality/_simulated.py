@@ -12,7 +12,7 @@ def _best(y: np.ndarray, favourable: bool) -> np.ndarray:
 
 def point_estimates(s: Stratum, method: str) -> dict[str, float]:
     """Point estimates; NaN where the stratum lacks what a measure needs."""
-    y, n = s.y, s.n
+    y = s.y
     out: dict[str, float] = {}
     wm = s.wmean
     p = s.share if s.has_pop else None
@@ -36,7 +36,6 @@ def point_estimates(s: Stratum, method: str) -> dict[str, float]:
         out["MDBW"] = float(p @ np.abs(y - best))
         if s.ref_index is not None:
             out["MDRW"] = float(p @ np.abs(y - y[s.ref_index]))
-    del n
     return out
 
 

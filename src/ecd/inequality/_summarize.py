@@ -129,8 +129,6 @@ def _applicability(s: M.Stratum, m: str, method: str, all_zero: bool) -> str:
             return "fewer than two subgroups have estimates"
         if s.n_total == 2 and s.n < 2:
             return "binary dimension with a missing estimate"
-        if not s.ordered and np.any(s.ref) is False:
-            return ""
         return ""
     if m in ("PAR", "PAF"):
         if method == "healthequal" and s.n <= 2:
@@ -326,7 +324,7 @@ def summarize(
         res: dict[str, tuple] = {}
         ok = {m for m in wanted if not notes[m]}
         if ok & {"D", "R"}:
-            pr = M.pair(s)
+            pr = M.pair(s, use_ref_when_ordered=method == "heat")
             if isinstance(pr, str):
                 for m in ("D", "R"):
                     if m in ok:

@@ -166,8 +166,8 @@ def gap_trend(
                              est, sd, lo, hi, p, _verdict(level, lo, hi, null), note))
             b, sb, lo, hi, p, note = _slope(x, y, se, z, conf_level)
             if measure == "R":
+                sb = 100 * np.exp(b) * sb  # delta method for 100·(e^b − 1)
                 b, lo, hi = 100 * np.expm1(b), 100 * np.expm1(lo), 100 * np.expm1(hi)
-                sb = 100 * sb  # delta method at b≈0 (approximate)
             verdict = _verdict(level, lo, hi, 0.0) if measure == "D" else _verdict(level, 1 + lo / 100, 1 + hi / 100, 1.0)
             rows.append((*key, measure, "slope", s["date"].iloc[0], s["date"].iloc[-1], y.size,
                          b, sb, lo, hi, p, verdict, note))

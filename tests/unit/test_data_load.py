@@ -42,6 +42,9 @@ def test_filters(built_home):
     assert set(ecd.data.load("imr", years=[2022, 2024])["year"]) == {2022, 2024}
     assert set(ecd.data.load("imr", years=2023)["year"]) == {2023}
     assert set(ecd.data.load("imr", years=(None, 2022))["year"]) == {2022}
+    assert set(ecd.data.load("imr", years=np.array([2022, 2024]))["year"]) == {2022, 2024}  # numpy ints
+    assert set(ecd.data.load("imr", years=(np.int64(2024), None))["year"]) == {2024}
+    assert set(ecd.data.load("imr", years=range(2023, 2025))["year"]) == {2023, 2024}
     assert ecd.data.load("imr", geo="CN-GD").empty  # no rows: nothing invented
     assert ecd.data.load("ncpd2030_target_max_imr")["year"].tolist() == [2030]
     # the result is a copy: mutating it does not change the next load
@@ -58,6 +61,8 @@ def test_filters(built_home):
     ({"indicator": "imr", "years": (2020,)}, "years", r"\(start, end\) tuple"),
     ({"indicator": "imr", "years": "2020"}, "years", r"list of int"),
     ({"indicator": 5}, "indicator", r"expected a str or a list of str"),
+    ({"indicator": "imr", "years": True}, "years", r"expected"),
+    ({"indicator": "imr", "years": [2020, "2021"]}, "years", r"list of int"),
     ({"indicator": []}, "indicator", r"is empty"),
 ])
 def test_bad_arguments_are_refused_by_name(built_home, kwargs, name, match):

@@ -1,6 +1,7 @@
 """Reading the warehouse: ``load`` with filters, sources, origins (cached per project home)."""
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 
 import pandas as pd
@@ -49,30 +50,35 @@ def warehouse() -> pd.DataFrame:
     return frame
 
 
+def _is(value, kind) -> bool:
+    if kind is int:  # numpy integers too (e.g. df["year"].unique()), never bools
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
 def _as_list(name: str, value, kind=str) -> list | None:
     if value is None:
         return None
-    if isinstance(value, kind):
-        return [value]
+    if _is(value, kind):
+        return [kind(value)]
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict)):
         out = list(value)
-        bad = [v for v in out if not isinstance(v, kind)]
-        if not bad and out:
-            return out
         if not out:
             raise ParameterError(name, "is empty; expected at least one value or None for all")
+        if all(_is(v, kind) for v in out):
+            return [kind(v) for v in out]
     raise ParameterError(name, f"got {value!r}; expected a {kind.__name__} or a list of {kind.__name__}")
 
 
 def _years_mask(years, col: pd.Series) -> pd.Series:
     if isinstance(years, bool):
         raise ParameterError("years", f"got {years!r}; expected (start, end), a list of years or one year")
-    if isinstance(years, int):
-        return col == years
+    if _is(years, int):
+        return col == int(years)
     if isinstance(years, tuple):
-        if len(years) != 2 or not all(y is None or (isinstance(y, int) and not isinstance(y, bool)) for y in years):
+        if len(years) != 2 or not all(y is None or _is(y, int) for y in years):
             raise ParameterError("years", f"got {years!r}; expected a (start, end) tuple of ints (None = open end)")
-        start, end = years
+        start, end = (None if y is None else int(y) for y in years)
         if start is not None and end is not None and start > end:
             raise ParameterError("years", f"start {start} is after end {end}; expected start ≤ end")
         mask = pd.Series(True, index=col.index)

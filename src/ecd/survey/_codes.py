@@ -11,6 +11,11 @@ def codes(values) -> tuple[np.ndarray, np.ndarray]:
     Integer identifiers with a compact range (the usual case for strata and
     PSUs) are coded in one O(n) pass instead of a hash or a sort.
     """
+    if isinstance(values, pd.Series) and not pd.api.types.is_integer_dtype(values):
+        # strings stay in Arrow: converting them to a numpy object array costs more
+        # than the whole factorization
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), np.asarray(uniques)
     arr = np.asarray(values)
     if arr.dtype.kind in "iu" and arr.size:
         lo, hi = int(arr.min()), int(arr.max())

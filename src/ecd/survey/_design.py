@@ -128,7 +128,7 @@ class Design:
                 miss = v.isna().to_numpy()
                 if miss.any():
                     raise DesignError(f"psu column {col!r} is missing in row(s) {_rows(data, miss)}; every row needs a PSU identifier. Fill them in or drop those rows before building the design.")
-                ids.append(_codes(v.to_numpy())[0])
+                ids.append(_codes(v)[0])
             else:
                 ids.append(np.arange(n, dtype=np.int64))
         stratas = []
@@ -139,7 +139,7 @@ class Design:
                 miss = v.isna().to_numpy()
                 if miss.any():
                     raise DesignError(f"strata column {col!r} is missing in row(s) {_rows(data, miss)}; every row needs a stratum. Fill them in or drop those rows before building the design.")
-                codes, labels = _codes(v.to_numpy())
+                codes, labels = _codes(v)
                 stratas.append((codes, labels))
             else:
                 stratas.append((np.zeros(n, dtype=np.int64), np.array([1])))
@@ -156,7 +156,7 @@ class Design:
                 dup = first[ids[0]] != sc
                 if dup.any():
                     bad = np.unique(ids[0][dup])
-                    labels = _codes(data[psu_cols[0]].to_numpy())[1][bad[:10]]
+                    labels = _codes(data[psu_cols[0]])[1][bad[:10]]
                     raise DesignError(f"PSU(s) {', '.join(map(str, labels))} of column {psu_cols[0]!r} appear in more than one stratum of {strata_cols[0]!r}; PSU identifiers are not nested in strata. Pass nest=True if identifiers restart within each stratum.")
         # later-stage units nested in their parents
         for s in range(1, n_stages):

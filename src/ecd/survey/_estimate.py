@@ -37,8 +37,7 @@ def _domains(design, by):
         if miss.any():
             raise MissingDataError(f"by column {c!r} is missing in row(s) {_rows(data, miss)}; every row must belong to a domain. Recode the missing values as their own category (e.g. \"unknown\") or drop those rows before building the design.")
     if len(cols) == 1:
-        codes, uniq = _codes(data[cols[0]].to_numpy() if pd.api.types.is_integer_dtype(data[cols[0]])
-                             else data[cols[0]])
+        codes, uniq = _codes(data[cols[0]])
         table = pd.DataFrame({cols[0]: np.asarray(uniq)})
     else:
         grouped = data.groupby(cols, sort=True, observed=True)
@@ -87,9 +86,11 @@ def _domain_df(design, dcode, D):
     else:
         keep = design._w != 0
         d, cl = dcode[keep], st.cluster[keep]
-    has_psu = np.bincount(d * st.n_cluster + cl, minlength=D * st.n_cluster) > 0
-    has_str = np.bincount(d * st.n_groups + st.group[cl], minlength=D * st.n_groups) > 0
-    return (has_psu.reshape(D, -1).sum(1) - has_str.reshape(D, -1).sum(1)).astype(float)
+    has_psu = (np.bincount(d * st.n_cluster + cl, minlength=D * st.n_cluster) > 0).reshape(D, -1)
+    # PSUs are nested in strata: a stratum has domain rows when one of its PSUs has
+    dd, pp = np.nonzero(has_psu)
+    has_str = np.bincount(dd * st.n_groups + st.group[pp], minlength=D * st.n_groups) > 0
+    return (has_psu.sum(1) - has_str.reshape(D, -1).sum(1)).astype(float)
 
 
 class _Prepared:

@@ -126,6 +126,22 @@ def ecdi2030(
     -------
     Ecdi2030Result
 
+    Notes
+    -----
+    Confirmed (UN SDG metadata 4.2.1, March 2021; Petrowski et al. 2023, J Health
+    Popul Nutr 42:140; domains per BMJ Paediatrics Open 2024;8:e002985): 20 items,
+    items 1–18 yes = achieved; health 1–4, learning 5–15, psychosocial 16–20; on
+    track if achieved >= 7 (24–29 months), 9 (30–35), 11 (36–41), 13 (42–47),
+    15 (48–59); children outside 24–59 months are not in the denominator.
+
+    **Not confirmed** (no primary text was available here; check the UNICEF
+    ECDI2030 technical manual (2023) and the MICS7 tabulation plan before relying
+    on a choice): which answers to the frequency items 19–20 count as achieved
+    (candidates: "monthly or less often" or "a few times a year or never"), and
+    whether missing / "don't know" answers count as not achieved or drop the child.
+    Hence ``frequency_achieved`` and ``missing`` have no silent default coding, and
+    ``Ecdi2030Result.tidy()`` reports how many children each choice affects.
+
     Examples
     --------
     >>> import pandas as pd

@@ -135,6 +135,8 @@ def main(argv=None) -> int:
     df = make_data(args.rows)
     print(f"rows={len(df):,} strata={df.stratum.nunique()} psus={df.psu.nunique()} "
           f"task: design + proportion(stunted) by urban/rural + mean(haz) by 6 regions")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (timings are wall clock)")
     t_ecd, p_ecd, m_ecd = run_ecd(df, args.repeat)
     print(f"ecd.survey : {t_ecd:8.3f} s (best of {args.repeat})")
     print(p_ecd.round(6).to_string())

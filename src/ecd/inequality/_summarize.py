@@ -123,12 +123,11 @@ def _applicability(s: M.Stratum, m: str, method: str, all_zero: bool) -> str:
         return "no subgroup has an estimate"
     if all_zero:
         return "every subgroup estimate is 0"
+    if s.n < 2:
+        return "fewer than two subgroups have estimates" + (
+            " (binary dimension with a missing estimate)" if s.n_total == 2 else "")
     share = s.n / s.n_total
     if m in ("D", "R"):
-        if s.n < 2:
-            return "fewer than two subgroups have estimates"
-        if s.n_total == 2 and s.n < 2:
-            return "binary dimension with a missing estimate"
         return ""
     if m in ("PAR", "PAF"):
         if method == "healthequal" and s.n <= 2:

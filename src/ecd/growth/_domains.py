@@ -29,7 +29,7 @@ __all__ = ["Clusters", "DomainMeans", "PreparedOutcomes", "domain_means"]
 class Clusters:
     """Row -> PSU code and PSU -> stratum code, with PSUs counted per stratum."""
 
-    psu: np.ndarray  # (n,) int64 in 0..P-1, or None when every row is its own PSU
+    psu: np.ndarray  # (n,) int64 in 0..P-1 (0..n-1 when every row is its own PSU)
     stratum_of_psu: np.ndarray  # (P,) int64 in 0..H-1
     psus_in_stratum: np.ndarray  # (H,) int64
     df: int  # PSUs minus strata among rows with a non-zero weight (R ``degf``)

@@ -328,7 +328,7 @@ def prevalence(
 
 
 def _wide(blocks: list, meta: list) -> pd.DataFrame:
-    position = {name: j for j, (name, _, _) in enumerate(meta) if True}
+    position = {name: j for j, (name, _, _) in enumerate(meta)}
     means = {name: j for j, (name, _, kind) in enumerate(meta) if kind == "mean"}
     frames = []
     for _, _, group, r, se, ll, ul, dm in blocks:

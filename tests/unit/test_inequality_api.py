@@ -347,3 +347,22 @@ def test_from_warehouse_regions_and_direction_errors():
     assert np.isnan(out["estimate"]).all()  # no populations in the warehouse
     with pytest.raises(ParameterError, match="favourable"):
         ineq.from_warehouse(wh.assign(indicator="births"))
+
+
+@settings(max_examples=30, deadline=None)
+@given(kind=st.sampled_from(["ordered", "regions", "binary"]), n=st.integers(1, 8),
+       method=st.sampled_from(["heat", "healthequal", "corrected"]), data=st.data())
+def test_never_crashes_and_every_na_has_a_reason(kind, n, method, data):
+    n = min(n, 2) if kind == "binary" else n
+    maybe = lambda lo, hi: st.one_of(st.none(), st.floats(lo, hi))  # noqa: E731
+    values = [np.nan if v is None else v for v in data.draw(st.lists(maybe(0, 100), min_size=n, max_size=n))]
+    se = [np.nan if v is None else v for v in data.draw(st.lists(maybe(0, 5), min_size=n, max_size=n))]
+    pops = [np.nan if v is None else v for v in data.draw(st.lists(maybe(2, 1e5), min_size=n, max_size=n))]
+    df = _stratum(kind, values, se, pops, fav=data.draw(st.integers(0, 1)))
+    df["reference_subgroup"] = 0
+    if data.draw(st.booleans()):
+        df.loc[data.draw(st.integers(0, n - 1)), "reference_subgroup"] = 1
+    out = ineq.summarize(df, method=method).tidy()
+    assert len(out) == 21
+    missing = out["estimate"].isna()
+    assert out.loc[missing, "note"].str.len().gt(0).all()

@@ -1,0 +1,255 @@
+"""Latest values per group, policy-target checks and the data coverage matrix."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ecd.errors import DataError, MissingDataError, ParameterError
+
+from ._results import CoverageResult, LatestResult, TargetCheck
+
+_COMPARISONS = {"max", "min", "min_reduction"}
+
+
+def _require(df: pd.DataFrame, cols, what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError("df", f"{what} expects a pandas DataFrame, found {type(df).__name__}.")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ParameterError("df", f"{what}: column(s) {missing} not found; the frame has {list(df.columns)}. "
+                                   "Pass the column names as arguments or rename the columns.")
+
+
+def _drop_missing(df: pd.DataFrame, cols, missing: str, what: str) -> pd.DataFrame:
+    if missing not in ("raise", "drop"):
+        raise ParameterError("missing", f"expected 'raise' or 'drop', found {missing!r}.")
+    bad = df[list(cols)].isna().any(axis=1)
+    if bad.any():
+        if missing == "raise":
+            rows = list(df.index[bad][:5])
+            raise MissingDataError(f"{what}: {int(bad.sum())} row(s) have a missing value in {list(cols)} "
+                                   f"(first index labels {rows}); drop them first or pass missing='drop'.")
+        df = df[~bad]
+    return df
+
+
+def latest(df: pd.DataFrame, by=("indicator", "geo"), *, year: str = "year", value: str = "value",
+           until: int | None = None, missing: str = "raise") -> LatestResult:
+    """The most recent observation of each group, with how many years the group has.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long data, e.g. from :func:`ecd.data.load`.
+    by : sequence of str
+        Columns that define a group (default indicator × geo). Add ``"area"``
+        when the frame mixes total/urban/rural rows.
+    year, value : str
+        Column names.
+    until : int, optional
+        Ignore observations after this year (e.g. to compare as of a target year).
+    missing : {"raise", "drop"}
+        What to do with rows whose year or value is missing.
+
+    Returns
+    -------
+    LatestResult
+        ``.tidy()``: the ``by`` columns, ``year, value``, ``source_id`` (when the
+        input has it), ``n_years`` and ``first_year``; ``.wide()`` a display
+        table "value（year）".
+
+    Raises
+    ------
+    ecd.errors.DataError
+        Two rows of one group and year carry different values (add the column
+        that tells them apart, e.g. ``area`` or ``source_id``, to ``by``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecd.compare
+    >>> df = pd.DataFrame({"indicator": ["s"] * 3, "geo": ["CHN", "CHN", "JPN"],
+    ...                    "year": [2010, 2013, 2010], "value": [9.9, 8.1, 7.1]})
+    >>> ecd.compare.latest(df).tidy()[["geo", "year", "value", "n_years"]].to_dict("records")
+    [{'geo': 'CHN', 'year': 2013, 'value': 8.1, 'n_years': 2}, {'geo': 'JPN', 'year': 2010, 'value': 7.1, 'n_years': 1}]
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if not by:
+        raise ParameterError("by", "expected at least one grouping column, found none.")
+    _require(df, by + [year, value], "latest")
+    d = _drop_missing(df, [year, value], missing, "latest")
+    if until is not None:
+        d = d[d[year] <= until]
+    keep = by + [year, value] + (["source_id"] if "source_id" in d.columns and "source_id" not in by else [])
+    d = d[keep]
+    key = by + [year]
+    dup = d.duplicated(key, keep=False)
+    if dup.any():
+        clash = d[dup].groupby(key, sort=True, dropna=False)[value].nunique()
+        clash = clash[clash > 1]
+        if len(clash):
+            first = clash.index[0]
+            raise DataError(f"latest: group {dict(zip(key, first if isinstance(first, tuple) else (first,)))} has "
+                            f"{int(d[dup].set_index(key).loc[first].shape[0])} rows with different values; expected one "
+                            "value per group and year. Add the column that tells them apart (e.g. 'area' or "
+                            "'source_id') to by=, or filter the frame first.")
+        d = d.drop_duplicates(key, keep="first")
+    if d.empty:
+        cols = by + [year, value] + (["source_id"] if "source_id" in keep else []) + ["n_years", "first_year"]
+        return LatestResult(pd.DataFrame(columns=cols), tuple(by))
+    g = d.groupby(by, sort=True, dropna=False)
+    stats = g[year].agg(n_years="nunique", first_year="min")
+    idx = g[year].idxmax()
+    top = d.loc[idx.to_numpy()].set_index(by)
+    out = top.join(stats).reset_index()
+    out[year] = out[year].astype("int64")
+    out["first_year"] = out["first_year"].astype("int64")
+    out["n_years"] = out["n_years"].astype("int64")
+    return LatestResult(out.reset_index(drop=True), tuple(by))
+
+
+def _status(comparison: str, value: float, target: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "no data"
+    if comparison == "max":
+        return "met" if value <= target else "not met"
+    if comparison == "min":
+        return "met" if value >= target else "not met"
+    return "not assessable"
+
+
+def target_check(df: pd.DataFrame, targets: dict | None = None, *, by=("indicator", "geo"),
+                 year: str = "year", value: str = "value", missing: str = "raise") -> TargetCheck:
+    """Set the latest value of each series against the policy targets that refer to it.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long data with an ``indicator`` column (one series per ``by`` group).
+    targets : dict, optional
+        ``{indicator: [target, ...]}`` where a target is a mapping with ``code,
+        policy, geo, year, comparison`` (``"max"``, ``"min"`` or
+        ``"min_reduction"``) and ``value``. Default: the catalog's ``targets``
+        of each indicator (:func:`ecd.catalog.indicator`).
+    by, year, value, missing
+        As in :func:`latest`.
+
+    Returns
+    -------
+    TargetCheck
+        ``.tidy()`` one row per series × target; an indicator without targets
+        contributes no rows. A "max" target is met when the latest value is at
+        or below it, a "min" target when at or above; a "min_reduction" target
+        (a cut in the number of children against a baseline) cannot be judged
+        from a prevalence and is "not assessable".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecd.compare
+    >>> df = pd.DataFrame({"indicator": ["s", "s"], "geo": ["CN", "CN"], "year": [2013, 2017], "value": [8.1, 4.8]})
+    >>> t = {"s": [{"code": "t1", "policy": "p", "geo": "CN", "year": 2030, "comparison": "max", "value": 5.0}]}
+    >>> ecd.compare.target_check(df, t).tidy()[["year", "value", "target", "status"]].to_dict("records")
+    [{'year': 2017, 'value': 4.8, 'target': 5.0, 'status': 'met'}]
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if "indicator" not in by:
+        raise ParameterError("by", f"target_check needs 'indicator' among the grouping columns, found {by}.")
+    last = latest(df, by, year=year, value=value, missing=missing).tidy()
+    rows = []
+    for _, r in last.iterrows():
+        code = r["indicator"]
+        if targets is None:
+            from ecd.catalog import indicator as _indicator
+
+            tlist = _indicator(code).get("targets") or []
+        else:
+            if not isinstance(targets, dict):
+                raise ParameterError("targets", f"expected a dict {{indicator: [target, ...]}}, found {type(targets).__name__}.")
+            tlist = targets.get(code, [])
+        for t in tlist:
+            need = {"code", "comparison", "value"}
+            if not need <= set(t):
+                raise ParameterError("targets", f"target of {code!r} lacks {sorted(need - set(t))}; found keys {sorted(t)}.")
+            if t["comparison"] not in _COMPARISONS:
+                raise ParameterError("targets", f"target {t['code']!r}: comparison {t['comparison']!r} is not one of "
+                                                f"{sorted(_COMPARISONS)}.")
+            v = float(r[value])
+            tv = float(t["value"])
+            assessable = t["comparison"] in ("max", "min")
+            rows.append({**{c: r[c] for c in by}, "target_code": t["code"], "policy": t.get("policy"),
+                         "target_geo": t.get("geo"), "target_year": t.get("year"), "comparison": t["comparison"],
+                         "target": tv, "year": int(r[year]), "value": v,
+                         "gap": v - tv if assessable else np.nan, "status": _status(t["comparison"], v, tv)})
+    cols = by + ["target_code", "policy", "target_geo", "target_year", "comparison", "target", "year", "value",
+                 "gap", "status"]
+    return TargetCheck(pd.DataFrame(rows, columns=cols))
+
+
+def coverage(df: pd.DataFrame, levels: dict | None = None, *, indicator: str = "indicator", geo: str = "geo",
+             year: str = "year", value: str = "value") -> CoverageResult:
+    """Which indicator has data for which geography and which years.
+
+    Rows with a missing value do not count as data.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long data, e.g. the whole warehouse (:func:`ecd.data.load` of every catalogued code).
+    levels : dict, optional
+        ``{geo: level}`` (e.g. ``"country"``, ``"province"``); default the
+        catalog's levels (:func:`ecd.catalog.geos`). Geographies not in the
+        mapping get level ``"other"``.
+    indicator, geo, year, value : str
+        Column names.
+
+    Returns
+    -------
+    CoverageResult
+        ``.tidy()`` one row per indicator × geo (years with data, first and last
+        year, observations, sources); ``.matrix(geo)`` an indicator × year 0/1
+        matrix with every year of the range; ``.by_level()`` the number of
+        geographies with data per level; ``.missing_years(...)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecd.compare
+    >>> df = pd.DataFrame({"indicator": ["a", "a", "b"], "geo": ["CN", "CN", "CN-BJ"],
+    ...                    "year": [2020, 2022, 2021], "value": [1.0, 2.0, 3.0]})
+    >>> cov = ecd.compare.coverage(df, levels={"CN": "country", "CN-BJ": "province"})
+    >>> cov.matrix("CN").to_dict("index")
+    {'a': {2020: 1, 2021: 0, 2022: 1}}
+    >>> cov.missing_years("a", "CN", 2019, 2022)
+    [2019, 2021]
+    """
+    _require(df, [indicator, geo, year, value], "coverage")
+    d = df[df[value].notna() & df[year].notna()]
+    if levels is None:
+        from ecd.catalog import geos as _geos
+
+        g = _geos()
+        levels = dict(zip(g["geo"], g["level"]))
+    elif not isinstance(levels, dict):
+        raise ParameterError("levels", f"expected a dict {{geo: level}}, found {type(levels).__name__}.")
+    has_src = "source_id" in d.columns
+    cells = (d.assign(_src=d["source_id"] if has_src else "")
+             .groupby([indicator, geo, year], sort=True)
+             .agg(n_obs=(value, "size"), _n_src=("_src", "nunique"))
+             .reset_index()
+             .rename(columns={indicator: "indicator", geo: "geo", year: "year"}))
+    cells["year"] = cells["year"].astype("int64")
+    if cells.empty:
+        cols = ["indicator", "geo", "level", "n_years", "first_year", "last_year", "n_obs", "n_sources"]
+        return CoverageResult(pd.DataFrame(columns=cols), cells.drop(columns="_n_src"))
+    src = (d.assign(_src=d["source_id"] if has_src else "")
+           .groupby([indicator, geo])["_src"].nunique().rename("n_sources"))
+    src.index = src.index.set_names(["indicator", "geo"])
+    table = (cells.groupby(["indicator", "geo"], sort=True)
+             .agg(n_years=("year", "size"), first_year=("year", "min"), last_year=("year", "max"),
+                  n_obs=("n_obs", "sum"))
+             .join(src).reset_index())
+    table.insert(2, "level", [levels.get(g, "other") for g in table["geo"]])
+    for c in ("n_years", "first_year", "last_year", "n_obs", "n_sources"):
+        table[c] = table[c].astype("int64")
+    return CoverageResult(table, cells.drop(columns="_n_src"))

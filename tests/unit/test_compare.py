@@ -1,0 +1,163 @@
+"""ecd.compare: latest values, target checks and coverage, against base R on SYNTHETIC data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+import ecd.compare
+from ecd.errors import DataError, MissingDataError, ParameterError
+
+REF = Path(__file__).resolve().parents[1] / "reference" / "compare"
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return pd.read_csv(REF / "synthetic_long.csv", keep_default_na=False, na_values=["NA"])
+
+
+def test_latest_matches_r(synthetic):
+    got = ecd.compare.latest(synthetic, missing="drop").tidy().sort_values(["indicator", "geo"]).reset_index(drop=True)
+    ref = pd.read_csv(REF / "r_latest.csv").sort_values(["indicator", "geo"]).reset_index(drop=True)
+    assert got[["indicator", "geo"]].equals(ref[["indicator", "geo"]])
+    for col in ("year", "n_years", "first_year"):
+        np.testing.assert_array_equal(got[col].to_numpy(), ref[col].to_numpy())
+    assert_allclose(got["value"].to_numpy(), ref["value"].to_numpy(), rtol=0, atol=1e-12)
+
+
+def test_coverage_matches_r(synthetic):
+    cov = ecd.compare.coverage(synthetic, levels={"CN": "country", "CN-BJ": "province", "CN-SH": "province",
+                                                  "JPN": "country", "IND": "country", "WLD": "world"})
+    got = cov.tidy().sort_values(["indicator", "geo"]).reset_index(drop=True)
+    ref = pd.read_csv(REF / "r_coverage.csv").sort_values(["indicator", "geo"]).reset_index(drop=True)
+    assert got[["indicator", "geo"]].equals(ref[["indicator", "geo"]])
+    for col in ("n_years", "first_year", "last_year", "n_obs", "n_sources"):
+        np.testing.assert_array_equal(got[col].to_numpy(), ref[col].to_numpy(), err_msg=col)
+
+
+def test_matrix_matches_r(synthetic):
+    m = ecd.compare.coverage(synthetic, levels={}).matrix("CN")
+    ref = pd.read_csv(REF / "r_matrix_CN.csv", index_col=0)
+    ref.columns = ref.columns.astype(int)
+    assert list(m.index) == list(ref.index)
+    assert list(m.columns) == list(ref.columns)
+    np.testing.assert_array_equal(m.to_numpy(), ref.to_numpy())
+
+
+def test_by_level_and_missing_years(synthetic):
+    levels = {"CN": "country", "CN-BJ": "province", "CN-SH": "province", "JPN": "country", "IND": "country"}
+    cov = ecd.compare.coverage(synthetic, levels=levels)
+    t = cov.tidy()
+    assert set(t.loc[t["geo"] == "WLD", "level"]) <= {"other"}
+    by = cov.by_level()
+    assert by.to_numpy().sum() == len(t)
+    ref = pd.read_csv(REF / "r_matrix_CN.csv", index_col=0)
+    row = ref.loc["ind_a"]
+    expected = [int(y) for y, v in row.items() if v == 0]
+    assert cov.missing_years("ind_a", "CN", int(ref.columns[0]), int(ref.columns[-1])) == expected
+
+
+def test_latest_wide_display():
+    df = pd.DataFrame({"indicator": ["a", "a", "b"], "geo": ["X", "Y", "X"], "year": [2001, 2003, 2002],
+                       "value": [1.25, 2.0, 3.0]})
+    w = ecd.compare.latest(df).wide(fmt="{:.2f}")
+    assert w.loc["X", "a"] == "1.25（2001）"
+    assert pd.isna(w.loc["Y", "b"])
+
+
+def test_latest_until_and_area():
+    df = pd.DataFrame({"indicator": ["a"] * 4, "geo": ["CN"] * 4, "area": ["urban", "rural", "urban", "rural"],
+                       "year": [2010, 2010, 2020, 2020], "value": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(DataError, match="area"):
+        ecd.compare.latest(df)
+    t = ecd.compare.latest(df, by=["indicator", "geo", "area"], until=2015).tidy()
+    assert t["year"].tolist() == [2010, 2010]
+    assert t.set_index("area")["value"].to_dict() == {"rural": 2.0, "urban": 1.0}
+
+
+def test_latest_identical_duplicates_collapse():
+    df = pd.DataFrame({"indicator": ["a", "a"], "geo": ["CN", "CN"], "year": [2020, 2020], "value": [5.0, 5.0],
+                       "source_id": ["s1", "s2"]})
+    t = ecd.compare.latest(df).tidy()
+    assert len(t) == 1 and t["source_id"].iloc[0] == "s1"
+
+
+def test_bad_input():
+    df = pd.DataFrame({"indicator": ["a"], "geo": ["CN"], "year": [2020], "value": [np.nan]})
+    with pytest.raises(MissingDataError, match="missing='drop'"):
+        ecd.compare.latest(df)
+    assert ecd.compare.latest(df, missing="drop").tidy().empty
+    with pytest.raises(ParameterError, match="missing"):
+        ecd.compare.latest(df, missing="ignore")
+    with pytest.raises(ParameterError, match="'yr'"):
+        ecd.compare.latest(df, year="yr")
+    with pytest.raises(ParameterError, match="DataFrame"):
+        ecd.compare.coverage([1, 2])
+    with pytest.raises(ParameterError, match="levels"):
+        ecd.compare.coverage(df, levels=["CN"])
+    with pytest.raises(ParameterError, match="indicator"):
+        ecd.compare.target_check(df.fillna(1.0), by=["geo"])
+    with pytest.raises(ParameterError, match="comparison"):
+        ecd.compare.target_check(df.fillna(1.0), {"a": [{"code": "t", "comparison": "below", "value": 1}]})
+
+
+def test_target_check_statuses():
+    df = pd.DataFrame({"indicator": ["low", "high", "none"], "geo": ["CN"] * 3, "year": [2018, 2019, 2020],
+                       "value": [4.0, 60.0, 1.0]})
+    targets = {"low": [{"code": "a", "comparison": "max", "value": 5.0},
+                       {"code": "b", "comparison": "max", "value": 3.0},
+                       {"code": "c", "comparison": "min_reduction", "value": 40.0}],
+               "high": [{"code": "d", "comparison": "min", "value": 50.0}]}
+    t = ecd.compare.target_check(df, targets).tidy().set_index("target_code")
+    assert t["status"].to_dict() == {"a": "met", "b": "not met", "c": "not assessable", "d": "met"}
+    assert_allclose(t.loc[["a", "b", "d"], "gap"].to_numpy(), [-1.0, 1.0, 10.0])
+    assert np.isnan(t.loc["c", "gap"])
+
+
+def test_target_check_reads_catalog():
+    df = pd.DataFrame({"indicator": ["stunting_u5_survey"], "geo": ["CHN"], "year": [2013], "value": [8.1]})
+    t = ecd.compare.target_check(df).tidy()
+    cat = ecd.catalog.indicator("stunting_u5_survey")["targets"]
+    assert len(t) == len(cat)
+    assert set(t["target_code"]) == {c["code"] for c in cat}
+
+
+def test_coverage_of_warehouse_agrees_with_duckdb():
+    import duckdb
+
+    codes = ["nmr", "u5mr", "stunting_u5_survey", "sys_mgmt_rate_u3"]
+    w = ecd.data.load(codes)
+    got = ecd.compare.coverage(w).tidy().set_index(["indicator", "geo"]).sort_index()
+    sql = duckdb.query_df(w, "w", "select indicator, geo, count(distinct year) as n_years, min(year) as first_year, "
+                                  "max(year) as last_year, count(*) as n_obs from w where value is not null "
+                                  "group by 1, 2").df().set_index(["indicator", "geo"]).sort_index()
+    assert got.index.equals(sql.index)
+    for col in ("n_years", "first_year", "last_year", "n_obs"):
+        np.testing.assert_array_equal(got[col].to_numpy(), sql[col].to_numpy())
+
+
+rows = st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(["G1", "G2"]),
+                          st.integers(1990, 2025), st.floats(0, 100, allow_nan=False)), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows, st.randoms(use_true_random=False))
+def test_properties(data, rnd):
+    df = pd.DataFrame(data, columns=["indicator", "geo", "year", "value"]).drop_duplicates(["indicator", "geo", "year"])
+    cov = ecd.compare.coverage(df, levels={"G1": "x"})
+    t = cov.tidy()
+    # one coverage cell per distinct (indicator, geo, year); the matrix counts them exactly
+    assert t["n_years"].sum() == len(df)
+    for g in t["geo"].unique():
+        assert cov.matrix(g).to_numpy().sum() == (df["geo"] == g).sum()
+    last = ecd.compare.latest(df).tidy()
+    # the latest year is the group maximum, and row order does not matter
+    mx = df.groupby(["indicator", "geo"])["year"].max().to_numpy()
+    np.testing.assert_array_equal(last["year"].to_numpy(), mx)
+    shuffled = df.sample(frac=1, random_state=rnd.randint(0, 10_000))
+    pd.testing.assert_frame_equal(ecd.compare.latest(shuffled).tidy(), last)

@@ -1,0 +1,226 @@
+"""Children aged 0–2 from birth cohorts and survival (IMR, U5MR)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ecd.errors import DataError, ParameterError
+
+_TIDY_COLUMNS = ["geo", "year", "age", "birth_year", "births", "imr", "u5mr", "survival", "children", "status", "note"]
+
+
+def _check_ages(ages) -> tuple[int, ...]:
+    try:
+        out = tuple(sorted({int(a) for a in ages}))
+    except (TypeError, ValueError):
+        raise ParameterError("ages", f"{ages!r} is not a sequence of whole ages; expected e.g. (0, 1, 2)") from None
+    if not out or any(a < 0 or a > 4 for a in out) or any(int(a) != a for a in ages):
+        raise ParameterError("ages", f"{ages!r}: expected whole ages between 0 and 4 (the survival model uses U5MR)")
+    return out
+
+
+def _check_fraction(name: str, value) -> float:
+    if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool) or not 0 <= float(value) <= 1:
+        raise ParameterError(name, f"{value!r} is not a fraction; expected a number between 0 and 1")
+    return float(value)
+
+
+def _require(df: pd.DataFrame, name: str, columns: list[str]) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(name, f"expected a DataFrame with columns {columns}, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"{name}: column(s) {missing} not found (have {list(df.columns)}); "
+                        f"rename your columns or pass the column names as parameters")
+
+
+def _keyed(df: pd.DataFrame, name: str, keys: list[str], value: str) -> pd.Series:
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        rows = df.loc[dup, keys].drop_duplicates().head(3).to_dict("records")
+        raise DataError(f"{name}: more than one {value!r} for {rows}; keep one row per {'+'.join(keys)} "
+                        f"(e.g. choose one source) before calling")
+    vals = pd.to_numeric(df[value], errors="coerce")
+    bad = df[value].notna() & vals.isna()
+    if bad.any():
+        raise DataError(f"{name} row {df.index[bad][0]!r}, column {value!r}: {df.loc[bad, value].iloc[0]!r} is not a number")
+    if (vals < 0).any():
+        i = vals.index[vals < 0][0]
+        raise DataError(f"{name} row {i!r}, column {value!r}: {vals[i]} is negative; expected a count or rate ≥ 0")
+    return pd.Series(vals.to_numpy(float), index=pd.MultiIndex.from_frame(df[keys]) if len(keys) > 1 else df[keys[0]].to_numpy())
+
+
+@dataclass(frozen=True)
+class Population03Result:
+    """Estimated children by single age at year end, one row per geo × year × age.
+
+    Attributes
+    ----------
+    cohorts : pandas.DataFrame
+        The tidy table (see :meth:`tidy`).
+    ages : tuple of int
+        Ages included (completed years).
+    infant_death_fraction : float
+        Share of a cohort's infant mortality assumed to have happened by the
+        end of its birth year.
+    """
+
+    cohorts: pd.DataFrame
+    ages: tuple
+    infant_death_fraction: float
+
+    def tidy(self) -> pd.DataFrame:
+        """Columns ``geo, year, age, birth_year, births, imr, u5mr, survival, children, status, note``.
+
+        ``births`` and ``children`` are in the unit of the input births;
+        ``status`` is ``"estimated"`` or ``"missing_input"`` (then ``children``
+        is NaN and ``note`` names the missing input).
+        """
+        return self.cohorts.copy()
+
+    def totals(self) -> pd.DataFrame:
+        """Children summed over :attr:`ages` per geo × year, only where every age is estimated.
+
+        Columns ``geo, year, children, ages_missing`` (``children`` NaN when any age is missing).
+        """
+        df = self.cohorts
+        g = df.groupby(["geo", "year"], sort=True)
+        out = g["children"].sum(min_count=1).rename("children").to_frame()
+        out["ages_missing"] = g["status"].apply(lambda s: int((s != "estimated").sum()))
+        out.loc[out["ages_missing"] > 0, "children"] = np.nan
+        return out.reset_index()
+
+
+def survival(age: int, imr: float, u5mr: float, infant_death_fraction: float = 0.75) -> float:
+    """Probability that a child born in a given calendar year is alive at the end of the year it is ``age``.
+
+    A child counted at year end aged ``a`` (completed years) is on average
+    ``a + 0.5`` years old. For age 0 the share of infant deaths already
+    experienced is ``infant_death_fraction`` (infant deaths are concentrated in
+    the first weeks, so this is more than half); after the first birthday the
+    deaths between ages 1 and 5 (``U5MR − IMR``) are spread evenly over the
+    four years.
+
+    Parameters
+    ----------
+    age : int
+        Completed years, 0–4.
+    imr, u5mr : float
+        Infant and under-5 mortality of the birth cohort, per 1,000 live births.
+        ``u5mr`` is not used for age 0.
+    infant_death_fraction : float, default 0.75
+        Share of the IMR that a cohort has experienced by the end of its birth year.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(survival(0, imr=4.0, u5mr=6.0), 6)
+    0.997
+    >>> round(survival(2, imr=4.0, u5mr=6.0), 6)
+    0.99525
+    """
+    if age == 0:
+        return 1.0 - infant_death_fraction * imr / 1000.0
+    return 1.0 - (imr + (u5mr - imr) * (age - 0.5) / 4.0) / 1000.0
+
+
+def population_0_3(births: pd.DataFrame, mortality: pd.DataFrame, *, ages=(0, 1, 2),
+                   infant_death_fraction: float = 0.75, geo: str = "geo", year: str = "year",
+                   births_col: str = "births", imr: str = "imr", u5mr: str = "u5mr") -> Population03Result:
+    """Estimate children aged 0, 1 and 2 (under 3) at year end from birth cohorts and survival.
+
+    Children aged ``a`` at the end of year ``t`` = births of year ``t − a`` ×
+    :func:`survival` ``(a, IMR, U5MR)`` of that birth year. Nothing is
+    interpolated: an age group whose births or mortality are missing is
+    returned with ``status="missing_input"`` and a note naming the gap.
+
+    Assumptions (each a parameter or stated here): no migration; the period
+    IMR/U5MR of the birth year stand in for the cohort's probabilities of
+    dying; deaths between ages 1 and 5 are spread evenly; a share
+    ``infant_death_fraction`` of infant deaths has happened by the end of the
+    birth year.
+
+    Parameters
+    ----------
+    births : DataFrame
+        Columns ``geo, year, births`` (one row per geo × year; any unit).
+    mortality : DataFrame
+        Columns ``year, imr, u5mr`` (per 1,000 live births), optionally ``geo``.
+        Without a ``geo`` column the same rates apply to every geo (for example
+        national rates for provinces — say so where the result is shown).
+        ``u5mr`` may be missing where only age 0 is needed.
+    ages : sequence of int, default (0, 1, 2)
+        Completed ages to estimate (0–4).
+    infant_death_fraction : float, default 0.75
+        Share of the IMR experienced by the end of the birth year (see :func:`survival`).
+    geo, year, births_col, imr, u5mr : str
+        Column names.
+
+    Returns
+    -------
+    Population03Result
+
+    Raises
+    ------
+    ecd.errors.ParameterError
+        Bad ``ages`` or ``infant_death_fraction``.
+    ecd.errors.DataError
+        Missing columns, duplicate keys, negative or non-numeric values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> b = pd.DataFrame({"geo": "X", "year": [2020, 2021, 2022], "births": [100.0, 100.0, 100.0]})
+    >>> m = pd.DataFrame({"year": [2020, 2021, 2022], "imr": 4.0, "u5mr": 6.0})
+    >>> r = population_0_3(b, m)
+    >>> r.totals().round(3).to_dict("records")
+    [{'geo': 'X', 'year': 2020, 'children': nan, 'ages_missing': 2}, {'geo': 'X', 'year': 2021, 'children': nan, 'ages_missing': 1}, {'geo': 'X', 'year': 2022, 'children': 298.8, 'ages_missing': 0}]
+    """
+    ages = _check_ages(ages)
+    f = _check_fraction("infant_death_fraction", infant_death_fraction)
+    _require(births, "births", [geo, year, births_col])
+    _require(mortality, "mortality", [year, imr] + ([u5mr] if u5mr in mortality.columns or max(ages) > 0 else []))
+    b = _keyed(births, "births", [geo, year], births_col).dropna()
+    by_geo = geo in mortality.columns
+    mkeys = [geo, year] if by_geo else [year]
+    q_imr = _keyed(mortality, "mortality", mkeys, imr)
+    q_u5 = _keyed(mortality, "mortality", mkeys, u5mr) if u5mr in mortality.columns else pd.Series(dtype=float)
+    bad = mortality[pd.to_numeric(mortality[imr], errors="coerce") > 1000]
+    if len(bad):
+        raise DataError(f"mortality row {bad.index[0]!r}, column {imr!r}: {bad[imr].iloc[0]} is not per 1,000 live births (expected 0–1000)")
+    if len(q_u5):
+        both = pd.concat([q_imr.rename("i"), q_u5.rename("u")], axis=1).dropna()
+        low = both[both["u"] < both["i"]]
+        if len(low):
+            raise DataError(f"mortality {low.index[0]!r}: U5MR {low['u'].iloc[0]} is below IMR {low['i'].iloc[0]}; "
+                            "U5MR includes infant deaths, so expected U5MR ≥ IMR — check the columns")
+
+    rows = []
+    geos_years = sorted({(g, int(y)) for g, y in b.index})
+    for g, t in geos_years:
+        for a in ages:
+            by = t - a
+            key = (g, by) if by_geo else by
+            nb = b.get((g, by), np.nan)
+            i = q_imr.get(key, np.nan)
+            u = q_u5.get(key, np.nan) if a > 0 else np.nan
+            missing = []
+            if np.isnan(nb):
+                missing.append(f"births {by}")
+            if np.isnan(i):
+                missing.append(f"IMR {by}")
+            if a > 0 and np.isnan(u):
+                missing.append(f"U5MR {by}")
+            s = np.nan if missing else survival(a, i, u, f)
+            rows.append({"geo": g, "year": t, "age": a, "birth_year": by, "births": nb, "imr": i, "u5mr": u,
+                         "survival": s, "children": nb * s if not missing else np.nan,
+                         "status": "missing_input" if missing else "estimated",
+                         "note": ("no " + ", ".join(missing)) if missing else ""})
+    df = pd.DataFrame(rows, columns=_TIDY_COLUMNS)
+    df = df.astype({"year": "int64", "age": "int64", "birth_year": "int64"})
+    return Population03Result(cohorts=df, ages=ages, infant_death_fraction=f)

@@ -40,7 +40,7 @@ class Stratum:
 
     @property
     def has_pop(self) -> bool:
-        return self.n > 0 and bool(np.all(np.isfinite(self.pop)))
+        return self.n > 0 and bool(np.all(np.isfinite(self.pop))) and float(self.pop.sum()) > 0
 
     @property
     def has_se(self) -> bool:

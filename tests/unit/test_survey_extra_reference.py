@@ -1,4 +1,5 @@
-"""Lonely-PSU options, a two-stage design and fpc as fractions against R ``survey`` 4.1.1.
+"""Lonely PSUs, two stages, fpc as fractions, missing values, domain ratios and zero
+weights against R ``survey`` 4.1.1.
 
 Expected values come from ``tests/reference/survey/make_extra.R`` (see PROVENANCE.md);
 estimates and SEs at rel 1e-9, CIs at rel 1e-7, df exact.
@@ -24,6 +25,9 @@ def _design(name: str, lonely: str) -> Design:
         data = pd.read_csv(REF / "extra_lonely_input.csv")
         fpc = "fpc_psu_N" if name == "lonely_fpc" else None
         return Design(data, strata="stratum", psu="psu", weights="weight", fpc=fpc, lonely_psu=lonely)
+    if name in ("na", "zero_weight"):
+        data = pd.read_csv(REF / f"extra_{name}_input.csv")
+        return Design(data, strata="stratum", psu="psu", weights="weight", fpc="fpc_psu_N")
     if name == "multistage":
         data = pd.read_csv(REF / "extra_multistage_input.csv")
         return Design(data, strata="stratum", psu=["psu", "seg"], weights="weight",
@@ -34,11 +38,18 @@ def _design(name: str, lonely: str) -> Design:
 
 def _ours(d: Design, call: str) -> dict:
     out = {}
-    if call.startswith(("svymean(~stunted + haz)", "svytotal(~stunted + haz)")):
+    if call.startswith(("svymean(~stunted + haz", "svytotal(~stunted + haz")):
         res = (d.mean if call.startswith("svymean") else d.total)(["stunted", "haz"])
         for _, r in res.tidy().iterrows():
             out[(r["variable"], "all", "estimate")] = r["estimate"]
             out[(r["variable"], "all", "se")] = r["se"]
+            out[(r["variable"], "all", "deff")] = r["deff"]
+        return out
+    if call.startswith("svyby(~stunted, ~urban_rural, svyratio"):
+        t = d.ratio("stunted", "hh_kids", by="urban_rural").tidy()
+        for _, r in t.iterrows():
+            out[("ratio", r["domain"], "estimate")] = r["estimate"]
+            out[("ratio", r["domain"], "se")] = r["se"]
         return out
     if call.startswith("svyby"):
         var, by = call[len("svyby(~"):].split(", ~")[:2]
@@ -50,10 +61,19 @@ def _ours(d: Design, call: str) -> dict:
         a, b = res.terms[:2]
         out[("domain", f"{a}|{b}", "cov")] = res.vcov.loc[a, b]
         return out
-    if call.startswith("svyciprop"):
+    if call.startswith("svyciprop") and "method='logit')" in call and "~stunted," in call and "subset" not in call:
         t = d.proportion("stunted", ci="logit").tidy()
         out[("stunted", "all", "ci_lo")] = t["ci_low"][0]
         out[("stunted", "all", "ci_hi")] = t["ci_high"][0]
+        return out
+    if call.startswith("svyciprop"):
+        method = call.split("method='")[1].split("'")[0]
+        var = "stunted_na" if "stunted_na" in call else "stunted"
+        by = "urban_rural" if "subset" in call else None
+        t = d.proportion(var, ci=method, by=by, na="drop").tidy()
+        for _, r in t.iterrows():
+            for stat, col in (("estimate", "estimate"), ("se", "se"), ("ci_lo", "ci_low"), ("ci_hi", "ci_high")):
+                out[("p", r["domain"], stat)] = r[col]
         return out
     if call == "degf":
         out[("degf", "all", "degf")] = d.df

@@ -71,6 +71,46 @@ stats_of("fraction", "fail", "svymean(~stunted + haz)", svymean(~stunted + haz, 
 stats_of("fraction", "fail", "svytotal(~stunted + haz)", svytotal(~stunted + haz, d3))
 write.csv(fr, "extra_fraction_input.csv", row.names = FALSE)
 
+# --- proportions with missing values, by domain, every CI method; ratios by domain; zero weights
+ci_of <- function(design, option, call, p, dom) {
+  add(design, option, call, "p", dom, "estimate", coef(p))
+  add(design, option, call, "p", dom, "se", SE(p))
+  add(design, option, call, "p", dom, "ci_lo", attr(p, "ci")[1])
+  add(design, option, call, "p", dom, "ci_hi", attr(p, "ci")[2])
+}
+na <- cs
+na$stunted_na <- ifelse(is.na(na$haz_na), NA, as.numeric(na$haz_na < -2))
+write.csv(na, "extra_na_input.csv", row.names = FALSE)
+dn <- svydesign(id = ~psu, strata = ~stratum, weights = ~weight, fpc = ~fpc_psu_N, data = na)
+for (m in c("logit", "likelihood", "asin", "beta", "mean", "xlogit")) {
+  call <- sprintf("svyciprop(~stunted_na, method='%s', na.rm=TRUE)", m)
+  ci_of("na", "fail", call, svyciprop(~stunted_na, dn, method = m, na.rm = TRUE), "all")
+  for (ur in c("rural", "urban")) {
+    sub <- subset(dn, urban_rural == ur)
+    ci_of("na", "fail", sprintf("svyciprop(~stunted_na, subset(urban_rural), method='%s', na.rm=TRUE)", m),
+          svyciprop(~stunted_na, sub, method = m, na.rm = TRUE), ur)
+    ci_of("na", "fail", sprintf("svyciprop(~stunted, subset(urban_rural), method='%s')", m),
+          svyciprop(~stunted, sub, method = m), ur)
+  }
+}
+r <- svyby(~stunted, ~urban_rural, dn, svyratio, denominator = ~hh_kids, covmat = TRUE)
+for (i in 1:2) {
+  add("na", "fail", "svyby(~stunted, ~urban_rural, svyratio, denominator=~hh_kids)", "ratio", rownames(r)[i], "estimate", coef(r)[i])
+  add("na", "fail", "svyby(~stunted, ~urban_rural, svyratio, denominator=~hh_kids)", "ratio", rownames(r)[i], "se", SE(r)[i])
+}
+zw <- cs
+zw$weight[1:30] <- 0
+write.csv(zw, "extra_zero_weight_input.csv", row.names = FALSE)
+dz <- svydesign(id = ~psu, strata = ~stratum, weights = ~weight, fpc = ~fpc_psu_N, data = zw)
+mz <- svymean(~stunted + haz, dz, deff = TRUE)
+for (v in c("stunted", "haz")) {
+  add("zero_weight", "fail", "svymean(~stunted + haz, deff=TRUE)", v, "all", "estimate", coef(mz)[v])
+  add("zero_weight", "fail", "svymean(~stunted + haz, deff=TRUE)", v, "all", "se", SE(mz)[v])
+  add("zero_weight", "fail", "svymean(~stunted + haz, deff=TRUE)", v, "all", "deff", deff(mz)[v])
+}
+ci_of("zero_weight", "fail", "svyciprop(~stunted, method='beta')", svyciprop(~stunted, dz, method = "beta"), "all")
+add("zero_weight", "fail", "degf", "degf", "all", "degf", degf(dz))
+
 res <- do.call(rbind, out)
 write.csv(res, "extra_reference.csv", row.names = FALSE)
 cat(R.version.string, "survey", as.character(packageVersion("survey")), "\n")

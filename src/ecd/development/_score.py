@@ -279,11 +279,11 @@ def _eap(logw: np.ndarray, qp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Posterior mean and SD from unnormalised log weights (overwrites ``logw``)."""
     logw -= logw.max(axis=1, keepdims=True)
     w = np.exp(logw, out=logw)
-    total = w.sum(axis=1)
-    mean = (w @ qp) / total
     centre = qp.mean()
-    second = (w @ ((qp - centre) ** 2)) / total
-    var = np.maximum(second - (mean - centre) ** 2, 0.0)
+    # the three moments in one product: sum w, sum w q, sum w (q - centre)^2
+    moments = w @ np.column_stack([np.ones_like(qp), qp, (qp - centre) ** 2])
+    mean = moments[:, 1] / moments[:, 0]
+    var = np.maximum(moments[:, 2] / moments[:, 0] - (mean - centre) ** 2, 0.0)
     return mean, np.sqrt(var)
 
 

@@ -44,7 +44,8 @@ def read_bib(path: Path) -> dict:
     starts = list(_ENTRY.finditer(text))
     for k, m in enumerate(starts):
         end = starts[k + 1].start() if k + 1 < len(starts) else len(text)
-        body = text[m.end():end].rstrip().rstrip("}")
+        body = text[m.end():end].rstrip()
+        body = body[:-1] if body.endswith("}") else body  # the entry's closing brace only
         key = m.group(2)
         line = text.count("\n", 0, m.start()) + 1
         if key in entries:

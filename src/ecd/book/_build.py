@@ -307,7 +307,24 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
         if c.id in executed:
             atomic_write(_state_path(c.id), json.dumps({"key": keys[c.id], "parts": parts_of[c.id]}, sort_keys=True))
 
-    # 4. render and assemble
+    # 4. render and assemble — unless nothing at all changed since the current release
+    prev = current_release()
+    site_key = None
+    if render and all(c.id in executed for c in m.chapters) and not force:
+        site_key = _cache.combine({"render": [_render_key(m, [c for c in m.chapters if c.group == g], executed)
+                                              for g in m.groups],
+                                   "manifest": _cache.hash_path(m.path), "pdf": str(pdf)})
+        if publish and prev is not None and (prev / "site.key").exists() and (prev / "site.key").read_text() == site_key:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            result.published, result.release = False, str(prev.relative_to(paths.build_dir().resolve()))
+            result.chapters = [states[c.id].__dict__ for c in m.chapters]
+            result.messages.append("up to date: nothing changed since the current release")
+            log(f"up to date: build/current ({prev.name}) already reflects every input; nothing to publish")
+            status = {"run_id": run_id, "started": started, "seconds": round(time.monotonic() - t_start, 2),
+                      "exit_code": EXIT_OK, "published": False, "up_to_date": True, "release": result.release,
+                      "fallbacks": [], "required_failed": [], "chapters": result.chapters, "messages": result.messages}
+            _write_status(run_dir, status, m)
+            return result
     site = run_dir / "site"
     site.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(TEMPLATES / "style.css", site / "style.css")
@@ -320,7 +337,6 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
     toc = [{"id": g, "number": next(c.number for c in m.chapters if c.group == g),
             "title": next(c.title for c in m.chapters if c.group == g), "href": f"{g}.html"} for g in m.groups]
     records = {"numbers": {}, "tables": {}, "figures": {}, "chapters": {}}
-    prev = current_release()
     required_failed, fallbacks = [], []
     page_bodies: dict[str, str] = {}
     if render:
@@ -408,6 +424,8 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
         _write_json(site / "tables.json", records["tables"])
         _write_json(site / "figures.json", records["figures"])
         _write_json(site / "chapters.json", records["chapters"])
+        if site_key and not fallbacks:
+            (site / "site.key").write_text(site_key)
         from ecd.book._diff import write_changes
 
         base = previous_release()
@@ -468,6 +486,9 @@ def _write_index(site: Path, m: Manifest, toc: list, run_id: str, records: dict)
 
 def _write_status(run_dir: Path, status: dict, m: Manifest) -> None:
     text = json.dumps(status, ensure_ascii=False, indent=1)
+    if status.get("up_to_date"):
+        atomic_write(paths.build_dir() / "status.json", text)
+        return
     atomic_write(run_dir / "status.json", text)
     atomic_write(paths.build_dir() / "status.json", text)
     rows = []

@@ -196,3 +196,13 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_certainty_stratum_with_one_psu_is_not_lonely():
+    # fpc equal to the one sampled PSU: sampled with certainty, zero variance, no error (as R)
+    df = synthetic()
+    df = df[~((df.stratum == 2) & (df.psu != 6))].copy()
+    df["N"] = np.where(df.stratum == 2, 1, 30)
+    d = Design(df, strata="stratum", psu="psu", weights="weight", fpc="N")
+    removed = Design(df, strata="stratum", psu="psu", weights="weight", fpc="N", lonely_psu="remove")
+    assert_allclose(d.mean("haz").se, removed.mean("haz").se, rtol=1e-12)

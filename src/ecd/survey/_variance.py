@@ -57,15 +57,17 @@ def _onestage(stage: _Stage, tot: np.ndarray, lonely_psu: str, present: np.ndarr
     other groups from a domain's subset, which matters only for
     ``lonely_psu="average"``). Under ``"adjust"`` a lonely PSU is centred at
     zero, as R survey 4.1.1 does: for a mean that is the grand mean of the
-    influence values, for a total it is not. ``multiplier`` (n_groups,) scales each group's
-    contribution (products of earlier stages' sampling fractions).
+    influence values, for a total it is not. ``multiplier`` (n_groups,) scales
+    each group's contribution (products of earlier stages' sampling fractions).
     """
     g = stage.group
     n_h = stage.n_group
     k = tot.shape[1]
     sums = np.zeros((stage.n_groups, k))
     _rowsum_into(sums, g, tot)
-    lonely = n_h == 1
+    # a lonely group sampled with certainty (fpc = n) is not lonely for R: its
+    # variance is zero before the lonely-PSU rule is looked at
+    lonely = (n_h == 1) & (stage.f_group >= 1e-7)
     means = sums / n_h[:, None]
     dev = tot - means[g]
     if lonely.any():
@@ -137,7 +139,7 @@ def _present(stage: _Stage, col: np.ndarray, k: int, rows: np.ndarray | None,
 
     Only ``lonely_psu="average"`` with lonely groups needs it; otherwise ``None``.
     """
-    if lonely_psu != "average" or not np.any(stage.n_group == 1):
+    if lonely_psu != "average" or not np.any((stage.n_group == 1) & (stage.f_group >= 1e-7)):
         return None
     cl = stage.cluster if rows is None else stage.cluster[rows]
     g = stage.group[cl]
@@ -150,7 +152,7 @@ def check_lonely(stages: list[_Stage], lonely_psu: str, with_later: bool) -> Non
     if lonely_psu != "fail":
         return
     for s, st in enumerate(stages if with_later else stages[:1]):
-        bad = np.flatnonzero(st.n_group == 1)
+        bad = np.flatnonzero((st.n_group == 1) & (st.f_group >= 1e-7))
         if bad.size:
             labels = [st.group_labels[i] for i in bad[:10]]
             more = f" (and {bad.size - 10} more)" if bad.size > 10 else ""

@@ -199,3 +199,7 @@ def read_geo_codes(path: Path, meta: dict, label: str) -> RawTable:
         for g in sorted(set(provinces) - seen):
             failures.append(f"{label}: province {g} of the catalog is missing (expected all 31 provinces)")
     return RawTable(empty_raw(), failures, contributes_rows=False)
+
+
+# the other formats register themselves on import (kept in their own modules)
+from ecd.data import _readers_intl, _readers_yearbook  # noqa: E402,F401

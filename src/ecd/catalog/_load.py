@@ -1,4 +1,11 @@
-"""Reading the packaged catalog YAML files (cached; callers get copies)."""
+"""Reading the packaged catalog YAML files (cached; callers get copies).
+
+Researchers add indicators without touching the package: every
+``$ECD_HOME/catalog/*.yaml`` with an ``indicators:`` mapping (same fields as
+``indicators.yaml``: ``name_zh, name_en, unit, domain, direction, definition``
+and optionally ``sources``) is merged into the packaged catalog. A user file
+may add codes but not redefine a packaged one.
+"""
 from __future__ import annotations
 
 import copy
@@ -8,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from ecd.errors import ParameterError
+from ecd.errors import ConfigError, ParameterError
 
 _HERE = Path(__file__).resolve().parent
 DIRECTIONS = ("favourable", "adverse", "neutral")
@@ -30,9 +37,83 @@ def _yaml(name: str) -> dict:
         return load_yaml(fh)
 
 
+USER_FIELDS = ("name_zh", "name_en", "unit", "domain", "direction", "definition")
+
+
+def user_catalog_files() -> list[Path]:
+    """The researcher's catalog files: ``$ECD_HOME/catalog/*.yaml`` (sorted; none when the folder is absent)."""
+    from ecd import paths
+
+    folder = paths.home() / "catalog"
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def catalog_files() -> list[Path]:
+    """Every file the catalog is read from: the packaged YAML files, then the user catalog."""
+    return [_HERE / "indicators.yaml", _HERE / "geo.yaml", *user_catalog_files()]
+
+
 def catalog_doc() -> dict:
-    """The parsed ``indicators.yaml`` (shared, do not mutate)."""
-    return _yaml("indicators.yaml")
+    """The parsed ``indicators.yaml`` merged with the user catalog (shared, do not mutate)."""
+    files = user_catalog_files()
+    if not files:
+        return _yaml("indicators.yaml")
+    key = []
+    for p in files:
+        st = p.stat()
+        key.append((str(p), st.st_mtime_ns, st.st_size))
+    return _merged(tuple(key))
+
+
+def _check_user_entry(label: str, code, entry, base: dict) -> dict:
+    import re
+
+    where = f"{label}: indicators.{code}"
+    if not isinstance(code, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", code):
+        raise ConfigError(f"{where}: {code!r} is not a valid indicator code (expected lower-case letters, digits "
+                          f"and _, starting with a letter, e.g. births_registered)")
+    if code in base["indicators"]:
+        raise ConfigError(f"{where}: {code!r} is already a packaged indicator (src/ecd/catalog/indicators.yaml); "
+                          f"choose another code — a user catalog may add codes, not redefine them")
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a mapping with {', '.join(USER_FIELDS)}; found {entry!r}")
+    missing = [f for f in USER_FIELDS if not isinstance(entry.get(f), str) or not entry[f].strip()]
+    if missing:
+        raise ConfigError(f"{where}: missing or empty field(s) {', '.join(missing)} (expected text for each of "
+                          f"{', '.join(USER_FIELDS)})")
+    if entry["direction"] not in DIRECTIONS:
+        raise ConfigError(f"{where}.direction: {entry['direction']!r}; expected one of {', '.join(DIRECTIONS)}")
+    if entry["domain"] not in base["domains"]:
+        raise ConfigError(f"{where}.domain: {entry['domain']!r}; expected one of {', '.join(base['domains'])}")
+    sources = entry.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+        raise ConfigError(f"{where}.sources: {sources!r}; expected a list of source ids")
+    return {"targets": [], **entry, "sources": list(sources)}
+
+
+@lru_cache(maxsize=8)
+def _merged(key: tuple) -> dict:
+    base = _yaml("indicators.yaml")
+    doc = {**base, "indicators": dict(base["indicators"])}
+    for name, _, _ in key:
+        path = Path(name)
+        label = f"catalog/{path.name}"
+        try:
+            user = load_yaml(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{label}: not readable YAML ({type(e).__name__}: {e}); expected a UTF-8 YAML "
+                              f"mapping with an `indicators:` section") from None
+        if not isinstance(user, dict) or not isinstance(user.get("indicators"), dict) or set(user) - {"indicators"}:
+            raise ConfigError(f"{label}: expected a mapping with one key `indicators:` (code → fields); found "
+                              f"{sorted(user) if isinstance(user, dict) else type(user).__name__}")
+        for code, entry in user["indicators"].items():
+            if code in doc["indicators"]:
+                if code in base["indicators"]:
+                    _check_user_entry(label, code, entry, base)  # raises: packaged code
+                raise ConfigError(f"{label}: indicators.{code}: defined in another user catalog file too "
+                                  f"(expected each code once)")
+            doc["indicators"][code] = _check_user_entry(label, code, entry, base)
+    return doc
 
 
 def geo_doc() -> dict:

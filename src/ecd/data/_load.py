@@ -28,7 +28,7 @@ def _stat_fingerprint() -> tuple:
                 items.append((str(p), st.st_size, st.st_mtime_ns))
             except OSError:
                 items.append((str(p), -1, -1))
-    for p in (cat._HERE / "indicators.yaml", cat._HERE / "geo.yaml", paths.warehouse_parquet()):
+    for p in (*cat.catalog_files(), paths.warehouse_parquet()):
         try:
             st = p.stat()
             items.append((str(p), st.st_size, st.st_mtime_ns))

@@ -99,8 +99,8 @@ def catalog_sha256() -> str:
     from ecd.catalog import _load
 
     h = hashlib.sha256()
-    for name in ("indicators.yaml", "geo.yaml"):
-        h.update((_load._HERE / name).read_bytes())
+    for path in _load.catalog_files():  # the packaged YAML, then the user catalog ($ECD_HOME/catalog/*.yaml)
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 

@@ -149,8 +149,7 @@ def test_batched_domain_means_agree_with_ecd_survey(clustered):
     ours = domain_means(y, level, 3, weights, Clusters.from_codes(strata, cluster if clustered else None, weights))
     assert design.df == Clusters.from_codes(strata, cluster if clustered else None, weights).df
     for j, name in enumerate(["y0", "y1"]):
-        ref = design.mean(name, by="g", na="drop")
-        table = ref.domains.assign(estimate=ref.estimate, se=ref.se).set_index("g")
+        table = design.mean(name, by="g", na="drop").tidy().set_index("g")
         assert_allclose(ours.mean[:, j], table.loc[[0, 1, 2], "estimate"], rtol=1e-12)
         assert_allclose(ours.se[:, j], table.loc[[0, 1, 2], "se"], rtol=1e-10)
 

@@ -206,3 +206,21 @@ def test_certainty_stratum_with_one_psu_is_not_lonely():
     d = Design(df, strata="stratum", psu="psu", weights="weight", fpc="N")
     removed = Design(df, strata="stratum", psu="psu", weights="weight", fpc="N", lonely_psu="remove")
     assert_allclose(d.mean("haz").se, removed.mean("haz").se, rtol=1e-12)
+
+
+@pytest.mark.parametrize("statistic", ["mean", "total"])
+def test_drop_each_equals_one_call_per_variable(statistic):
+    df = synthetic(3)
+    rng = np.random.default_rng(3)
+    df["waz"] = df["haz"] + rng.normal(size=len(df))
+    df.loc[rng.choice(len(df), 15, replace=False), "haz"] = np.nan
+    df.loc[rng.choice(len(df), 9, replace=False), "waz"] = np.nan
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    fn = getattr(d, statistic)
+    both = fn(["haz", "waz"], by="urban", na="drop_each").tidy()
+    single = pd.concat([fn(v, by="urban", na="drop").tidy() for v in ("haz", "waz")], ignore_index=True)
+    for col in ("estimate", "se", "deff", "deff_replace"):
+        assert_allclose(both[col], single[col], rtol=1e-12, err_msg=col)
+    assert both["n"].tolist() == single["n"].tolist()
+    joint = fn(["haz", "waz"], by="urban", na="drop").tidy()
+    assert (joint["n"] < both["n"]).all()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
+from ecd.survey._variance import factor_variances
+
 METHODS = ("logit", "likelihood", "asin", "beta", "mean", "xlogit")
 
 _THRESH = 30.0
@@ -125,8 +127,7 @@ def _logit_interval(design, prep, y, conf_level, df, method):
         infl = w_norm * (y - mu[prep.d]) * (w_last / _mu_eta(beta) / sw_last)[prep.d]
     else:
         infl = (y - mu[prep.d]) / _mu_eta(beta)[prep.d] * w_last / sw_last[prep.d]
-    V = _variance(design, prep, infl[:, None])
-    se_beta = np.sqrt(np.diag(V))
+    se_beta = np.sqrt(factor_variances(_variance(design, prep, infl[None, :])))
     point = np.exp(beta) / (1 + np.exp(beta))
     if method == "likelihood":
         from ecd.survey._profile import likelihood_interval
@@ -147,7 +148,7 @@ def interval(method, design, prep, est, se, conf_level, df, nrow):
     with np.errstate(invalid="ignore", divide="ignore"):
         q = stats.t.isf(a / 2, np.where(df > 0, df, np.nan))
         if method in ("logit", "likelihood"):
-            return _logit_interval(design, prep, prep.y[:, 0], conf_level, df, method)
+            return _logit_interval(design, prep, prep.y[0], conf_level, df, method)
         if method == "mean":
             return est - q * se, est + q * se, est
         if method == "xlogit":

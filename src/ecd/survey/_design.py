@@ -253,10 +253,10 @@ class Design:
                       n_parents=int(parent_rows.max()) + 1, group_labels=glabels)
 
     # ------------------------------------------------------------------ helpers
-    def _vcov(self, z, col, k, rows=None):
-        from ecd.survey._variance import design_vcov
-        return design_vcov(self._stages, z, col, k, self.lonely_psu, rows,
-                           use_later_stages=self._has_fpc)
+    def _vfactors(self, z, col, k, rows=None):
+        from ecd.survey._variance import design_factors
+        return design_factors(self._stages, z, col, k, self.lonely_psu, rows,
+                              use_later_stages=self._has_fpc)
 
     def __repr__(self) -> str:
         return (f"Design(n={self.n}, strata={self.n_strata}, psu={self.n_psu}, df={self.df}, "
@@ -272,9 +272,12 @@ class Design:
             Numeric column(s); a non-numeric column gives one proportion per level.
         by : str, list of str or None
             Domain column(s): estimates for every combination present.
-        na : {"raise", "drop"}
-            Missing values in ``var`` raise :class:`~ecd.errors.MissingDataError`
-            or the rows are left out (R's ``na.rm=TRUE``).
+        na : {"raise", "drop", "drop_each"}
+            Missing values in ``var`` raise :class:`~ecd.errors.MissingDataError`;
+            ``"drop"`` leaves out rows missing in any of the variables (R's
+            ``na.rm=TRUE``); ``"drop_each"`` leaves a row out only of the
+            variables it is missing in (the numbers of one call per variable,
+            with their covariances, in one pass).
         conf_level : float
             Confidence level of the intervals.
 

@@ -8,6 +8,7 @@ from ecd.errors import DataError, MissingDataError, ParameterError
 from ecd.survey import _ciprop
 from ecd.survey._codes import codes as _codes
 from ecd.survey._results import ContrastResult, EstimateResult, ProportionResult
+from ecd.survey._variance import factor_covariance, factor_variances
 
 
 def _rows(data, mask, limit=10) -> str:
@@ -48,34 +49,37 @@ def _domains(design, by):
 
 
 def _values(design, cols, name, na, override=None):
-    """Numeric matrix (n x m), variable names and a row-validity mask."""
+    """Numeric matrix (m variables x n rows), variable names and a row-validity mask."""
     data = design.data
     mats, names = [], []
     for c in cols:
         if override is not None and c in override:
-            mats.append(np.asarray(override[c], dtype=float)[:, None])
+            mats.append(np.asarray(override[c], dtype=float)[None, :])
             names.append(c)
             continue
         s = data[c]
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            mats.append(s.to_numpy(dtype=float, na_value=np.nan)[:, None])
+            mats.append(s.to_numpy(dtype=float, na_value=np.nan)[None, :])
             names.append(c)
         else:
             miss = s.isna().to_numpy()
             levels = np.sort(pd.unique(s[~miss]))
             arr = s.to_numpy()
-            m = np.column_stack([(arr == lv) for lv in levels]).astype(float)
-            m[miss] = np.nan
+            m = np.vstack([(arr == lv) for lv in levels]).astype(float)
+            m[:, miss] = np.nan
             mats.append(m)
             names.extend(f"{c}={lv}" for lv in levels)
-    y = mats[0] if len(mats) == 1 else np.hstack(mats)
-    bad = np.isnan(y).any(axis=1)
-    if na not in ("raise", "drop"):
-        raise ParameterError("na", f"got {na!r}; expected 'raise' or 'drop'.")
+    y = mats[0] if len(mats) == 1 else np.vstack(mats)
+    bad = np.isnan(y).any(axis=0)
+    if na not in NA_OPTIONS:
+        raise ParameterError("na", f"got {na!r}; expected one of {NA_OPTIONS}.")
     if bad.any() and na == "raise":
         which = [c for c in cols if c in data.columns and data[c].isna().any()]
         raise MissingDataError(f"{name} column(s) {which} missing in row(s) {_rows(data, bad)}; pass na=\"drop\" to leave those rows out (R's na.rm=TRUE) or impute them first.")
     return y, tuple(names), ~bad
+
+
+NA_OPTIONS = ("raise", "drop", "drop_each")
 
 
 def _domain_df(design, dcode, D):
@@ -112,32 +116,38 @@ class _Prepared:
         self.dcode_all, self.by, self.table, self.labels, self.df, self.nrow = cached
         self.D = len(self.labels)
         y, self.names, valid = _values(design, cols, name, na, override)
+        self.m = len(self.names)
         if den is not None:
             x, _, valid_x = _values(design, den, "den", na)
             valid &= valid_x
-        if valid.all():  # no copies: row subsets only when values are missing
+        self.valid = None
+        if na == "drop_each" and not valid.all():
+            # each variable keeps its own rows: a missing value takes the row out
+            # of that variable's domains only (weight 0 there), as one call per variable
+            ok = ~np.isnan(y)
+            if den is not None:
+                ok &= ~np.isnan(x)
+                x = np.where(ok, x, 0.0)
+            self.valid = ok
+            self.rows = None
+            self.y, self.w, self.d = np.where(ok, y, 0.0), design._w, self.dcode_all
+            self.x = x if den is not None else None
+        elif valid.all():  # no copies: row subsets only when values are missing
             self.rows = None
             self.y, self.w, self.d = y, design._w, self.dcode_all
             self.x = x if den is not None else None
         else:
             self.rows = np.flatnonzero(valid)
-            self.y, self.w, self.d = y[valid], design._w[valid], self.dcode_all[valid]
-            self.x = x[valid] if den is not None else None
-        self.m = len(self.names)
+            self.y, self.w, self.d = y[:, valid], design._w[valid], self.dcode_all[valid]
+            self.x = x[:, valid] if den is not None else None
 
     def sums(self, v):
         return np.bincount(self.d, weights=v, minlength=self.D)
 
 
 def _variance(design, prep, z):
-    """Covariance of the column totals of ``z`` (n_valid x m) over variables x domains."""
-    D, m = prep.D, prep.m
-    if m == 1:
-        return design._vcov(z[:, 0], prep.d, D, prep.rows)
-    col = (np.arange(m)[None, :] * D + prep.d[:, None]).ravel(order="F")
-    zz = z.ravel(order="F")
-    rows = np.tile(prep.rows if prep.rows is not None else np.arange(design.n), m)
-    return design._vcov(zz, col, m * D, rows)
+    """Covariance factors of the totals of ``z`` (m x n_valid) over variables x domains."""
+    return design._vfactors(z, prep.d, prep.D, prep.rows)
 
 
 def estimate(design, statistic, var, den, by, na, conf_level, override=None):
@@ -153,21 +163,30 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None):
     _check_level(conf_level)
     prep = _Prepared(design, cols, "var", by, na, den=dcols, override=override)
     D, m = prep.D, prep.m
-    w = prep.w
-    W = prep.sums(w)
-    count = np.bincount(prep.d, minlength=D)
-    nobs = (count.astype(float) if design._all_weighted
-            else np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D))
+    count1 = np.bincount(prep.d, minlength=D)
+    nobs1 = (count1.astype(float) if design._all_weighted
+             else np.bincount(prep.d, weights=(prep.w != 0).astype(float), minlength=D))
+    W1 = prep.sums(prep.w)
     est = np.empty((m, D))
     z = np.empty_like(prep.y)
     svyvar = np.empty((m, D))
+    Wm, nobsm, countm = np.empty((m, D)), np.empty((m, D)), np.empty((m, D))
     for j in range(m):
-        yj = prep.y[:, j]
+        yj = prep.y[j]
+        if prep.valid is None:
+            w, W, nobs, count = prep.w, W1, nobs1, count1
+        else:
+            ok = prep.valid[j]
+            w = prep.w * ok
+            W = prep.sums(w)
+            count = np.bincount(prep.d, weights=ok.astype(float), minlength=D)
+            nobs = np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D)
+        Wm[j], nobsm[j], countm[j] = W, nobs, count
         Y = prep.sums(w * yj)
         if statistic == "ratio":
-            X = prep.sums(w * prep.x[:, j])
+            X = prep.sums(w * prep.x[j])
             est[j] = Y / X
-            z[:, j] = w * (yj - est[j][prep.d] * prep.x[:, j]) / X[prep.d]
+            z[j] = w * (yj - est[j][prep.d] * prep.x[j]) / X[prep.d]
         else:
             mean = Y / W
             est[j] = mean if statistic == "mean" else Y
@@ -176,12 +195,13 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None):
             wr *= w
             r2 *= w
             # mean: w (y - mean) / W; total: w y
-            z[:, j] = wr * (1.0 / W)[prep.d] if statistic == "mean" else w * yj
+            z[j] = wr * (1.0 / W)[prep.d] if statistic == "mean" else w * yj
             with np.errstate(divide="ignore", invalid="ignore"):
                 svyvar[j] = prep.sums(r2) / W * nobs / (nobs - 1)
-    V = _variance(design, prep, z)
-    se = np.sqrt(np.diag(V))
-    var_flat = np.diag(V)
+    factors = tuple(_variance(design, prep, z))
+    var_flat = factor_variances(factors)
+    se = np.sqrt(var_flat)
+    W, nobs = Wm, nobsm
     with np.errstate(divide="ignore", invalid="ignore"):
         if statistic == "mean":
             vsrs = svyvar * (W - nobs) / (W * nobs)
@@ -194,14 +214,14 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None):
         deff = var_flat / vsrs.ravel()
         deff_r = var_flat / vsrs_r.ravel()
         if statistic == "mean":
-            deff = np.where(np.tile(W < nobs, m), np.nan, deff)
+            deff = np.where((W < nobs).ravel(), np.nan, deff)
     names = prep.names if statistic != "ratio" else tuple(f"{a}/{b}" for a, b in zip(prep.names, dcols))
     res = EstimateResult(
         statistic=statistic, variables=names, by=prep.by, domains=prep.table,
         domain_labels=prep.labels, terms=_terms(names, prep.labels, prep.by),
-        estimate=est.ravel(), se=se, vcov_matrix=V, df=np.tile(prep.df, m),
+        estimate=est.ravel(), se=se, vcov_factors=factors, df=np.tile(prep.df, m),
         deff=deff, deff_replace=deff_r,
-        n=np.tile(count, m).astype(np.int64),
+        n=countm.ravel().astype(np.int64),
         design_df=design.df, conf_level=conf_level)
     return res if override is None else (res, prep)
 
@@ -243,6 +263,7 @@ def proportion(design, var, level, by, ci, na, conf_level) -> ProportionResult:
             raise ParameterError("level", f"{level!r} does not occur in column {var!r} (values: {list(present[:10])}).")
         y = (s.to_numpy() == level).astype(float)
         y[miss] = np.nan
+    na = "drop" if na == "drop_each" else na
     if miss.any() and na == "raise":
         raise MissingDataError(f"var column {var!r} is missing in row(s) {_rows(data, miss)}; pass na=\"drop\" to leave those rows out (R's na.rm=TRUE) or impute them first.")
     res, prep = estimate(design, "mean", var, None, by, na, conf_level, override={var: y})
@@ -251,7 +272,7 @@ def proportion(design, var, level, by, ci, na, conf_level) -> ProportionResult:
     return ProportionResult(
         statistic="proportion", variables=(var,), by=res.by, domains=res.domains,
         domain_labels=res.domain_labels, terms=_terms((var,), res.domain_labels, res.by),
-        estimate=point, se=se, vcov_matrix=res.vcov_matrix, df=res.df, deff=res.deff,
+        estimate=point, se=se, vcov_factors=res.vcov_factors, df=res.df, deff=res.deff,
         deff_replace=res.deff_replace, n=res.n, design_df=design.df, conf_level=conf_level,
         ci_method=ci, ci_low=lo, ci_high=hi)
 
@@ -276,6 +297,6 @@ def contrast(result, contrasts, conf_level) -> ContrastResult:
                 raise ParameterError("contrasts", f"{name!r}: term {term!r} is not an estimate of this result; available: {list(result.terms)[:20]}.")
             C[r, lookup[term]] += float(c)
     est = C @ result.estimate
-    V = C @ result.vcov_matrix @ C.T
+    V = factor_covariance([f @ C.T for f in result.vcov_factors])
     return ContrastResult(names=tuple(contrasts), estimate=est, se=np.sqrt(np.diag(V)),
                           vcov_matrix=V, df=result.design_df, conf_level=conf_level)

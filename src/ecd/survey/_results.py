@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ecd.errors import ParameterError
+from ecd.survey._variance import factor_covariance
 
 
 def _quantile(conf_level: float, df) -> np.ndarray:
@@ -32,7 +34,8 @@ class EstimateResult:
 
     ``terms`` label the estimates (``"rural"`` for one variable by one domain
     column, ``"haz"`` without domains, ``"haz[rural]"`` otherwise). ``vcov`` is
-    the full covariance matrix of all estimates (R ``svyby(covmat=TRUE)``).
+    the full covariance matrix of all estimates (R ``svyby(covmat=TRUE)``), formed
+    on first use from ``vcov_factors`` (one matrix ``x`` per stage, cov = sum x'x).
     Intervals use the normal quantile (R ``confint``'s default) with
     ``ci="z"`` and the t quantile with the design (or domain) degrees of freedom
     with ``ci="t"``.
@@ -46,13 +49,18 @@ class EstimateResult:
     terms: tuple
     estimate: np.ndarray = field(repr=False)
     se: np.ndarray = field(repr=False)
-    vcov_matrix: np.ndarray = field(repr=False)
+    vcov_factors: tuple = field(repr=False)
     df: np.ndarray = field(repr=False)
     deff: np.ndarray = field(repr=False)
     deff_replace: np.ndarray = field(repr=False)
     n: np.ndarray = field(repr=False)
     design_df: int = 0
     conf_level: float = 0.95
+
+    @cached_property
+    def vcov_matrix(self) -> np.ndarray:
+        """Covariance of the estimates (formed on first use from ``vcov_factors``)."""
+        return factor_covariance(self.vcov_factors)
 
     @property
     def vcov(self) -> pd.DataFrame:

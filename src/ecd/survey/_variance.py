@@ -37,20 +37,30 @@ class _Stage:
     group_labels: tuple
 
 
-def _cluster_totals(stage: _Stage, z: np.ndarray, col: np.ndarray, k: int,
+def _cluster_totals(stage: _Stage, z: np.ndarray, dom: np.ndarray, n_dom: int,
                     rows: np.ndarray | None = None) -> np.ndarray:
-    """Totals of influence values per cluster and column: (n_cluster, k).
+    """Totals of influence values per cluster, variable and domain.
 
-    ``z`` holds one value per (selected) row, ``col`` the column it adds to.
+    ``z`` is (m variables x selected rows), ``dom`` the domain of each selected
+    row; the result is (n_cluster, m * n_dom) with variable-major columns.
     """
     cl = stage.cluster if rows is None else stage.cluster[rows]
-    idx = cl.astype(np.int64) * k + col
-    return np.bincount(idx, weights=z, minlength=stage.n_cluster * k).reshape(stage.n_cluster, k)
+    idx = cl * n_dom + dom if n_dom > 1 else cl
+    m = z.shape[0]
+    out = np.empty((stage.n_cluster, m * n_dom))
+    for j in range(m):
+        out[:, j * n_dom:(j + 1) * n_dom] = np.bincount(
+            idx, weights=z[j], minlength=stage.n_cluster * n_dom).reshape(stage.n_cluster, n_dom)
+    return out
 
 
 def _onestage(stage: _Stage, tot: np.ndarray, lonely_psu: str, present: np.ndarray,
               multiplier: np.ndarray | None = None) -> np.ndarray:
-    """Between-cluster covariance of one stage, summed over its groups.
+    """Between-cluster covariance of one stage, as a factor ``x`` with cov = x' x.
+
+    ``x`` (n_cluster x k) holds the centred, scaled cluster totals, so standard
+    errors need only its column sums of squares and the full covariance is
+    formed only when asked for.
 
     ``tot`` are cluster totals (n_cluster x k). ``present`` is a boolean
     (n_groups x k) marking the groups in which column k has rows (R drops the
@@ -95,8 +105,7 @@ def _onestage(stage: _Stage, tot: np.ndarray, lonely_psu: str, present: np.ndarr
         # cross-products of two columns use the geometric mean of their scalings
         dev = dev * np.sqrt(ratio[par[g]])
         dev[lonely[g]] = 0.0
-    x = dev * np.sqrt(scale[g])[:, None]
-    return x.T @ x
+    return dev * np.sqrt(scale[g])[:, None]
 
 
 def _rowsum_into(out: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
@@ -106,10 +115,12 @@ def _rowsum_into(out: np.ndarray, index: np.ndarray, values: np.ndarray) -> None
         out[:, j] += np.bincount(index, weights=values[:, j], minlength=n_out)
 
 
-def design_vcov(stages: list[_Stage], z: np.ndarray, col: np.ndarray, k: int,
-                lonely_psu: str, rows: np.ndarray | None = None,
-                use_later_stages: bool = True) -> np.ndarray:
-    """Covariance (k x k) of the totals of influence values ``z`` in columns ``col``.
+def design_factors(stages: list[_Stage], z: np.ndarray, dom: np.ndarray, n_dom: int,
+                   lonely_psu: str, rows: np.ndarray | None = None,
+                   use_later_stages: bool = True) -> list[np.ndarray]:
+    """Factors ``x_s`` of the covariance of the totals of influence values ``z``
+    (m variables x rows) per variable and domain ``dom``: cov = sum of ``x_s' x_s``
+    over stages, of size (m * n_dom) squared, variable-major.
 
     Implements R ``survey``'s multistage recursion: the first-stage between-PSU
     variance plus, when every stage has an fpc, each later stage's
@@ -117,25 +128,36 @@ def design_vcov(stages: list[_Stage], z: np.ndarray, col: np.ndarray, k: int,
     fractions.
     """
     first = stages[0]
-    tot = _cluster_totals(first, z, col, k, rows)
-    present = _present(first, col, k, rows, lonely_psu)
-    v = _onestage(first, tot, lonely_psu, present)
+    tot = _cluster_totals(first, z, dom, n_dom, rows)
+    present = _present(first, dom, n_dom, z.shape[0], rows, lonely_psu)
+    v = [_onestage(first, tot, lonely_psu, present)]
     if use_later_stages and len(stages) > 1:
         multiplier_cluster = first.frac_group[first.group]  # per stage-1 cluster
         for s in range(1, len(stages)):
             st = stages[s]
-            t = _cluster_totals(st, z, col, k, rows)
-            pres = _present(st, col, k, rows, lonely_psu)
+            t = _cluster_totals(st, z, dom, n_dom, rows)
+            pres = _present(st, dom, n_dom, z.shape[0], rows, lonely_psu)
             # parent cluster of each group of this stage = a cluster of stage s-1
             mult = multiplier_cluster[st.parent_of_group]
-            v = v + _onestage(st, t, lonely_psu, pres, mult)
+            v.append(_onestage(st, t, lonely_psu, pres, mult))
             multiplier_cluster = mult[st.group] * st.frac_group[st.group]
     return v
 
 
-def _present(stage: _Stage, col: np.ndarray, k: int, rows: np.ndarray | None,
+def factor_variances(factors) -> np.ndarray:
+    """Diagonal of the covariance given by its factors."""
+    return sum(np.einsum("ij,ij->j", f, f) for f in factors)
+
+
+def factor_covariance(factors) -> np.ndarray:
+    """Full covariance given by its factors."""
+    return sum(f.T @ f for f in factors)
+
+
+def _present(stage: _Stage, dom: np.ndarray, n_dom: int, m: int, rows: np.ndarray | None,
              lonely_psu: str) -> np.ndarray | None:
-    """Which groups hold at least one row of each column (n_groups x k).
+    """Which groups hold at least one row of each domain, tiled over the m
+    variables (n_groups x m * n_dom).
 
     Only ``lonely_psu="average"`` with lonely groups needs it; otherwise ``None``.
     """
@@ -143,8 +165,8 @@ def _present(stage: _Stage, col: np.ndarray, k: int, rows: np.ndarray | None,
         return None
     cl = stage.cluster if rows is None else stage.cluster[rows]
     g = stage.group[cl]
-    counts = np.bincount(g.astype(np.int64) * k + col, minlength=stage.n_groups * k)
-    return counts.reshape(stage.n_groups, k) > 0
+    counts = np.bincount(g * n_dom + dom, minlength=stage.n_groups * n_dom)
+    return np.tile(counts.reshape(stage.n_groups, n_dom) > 0, (1, m))
 
 
 def check_lonely(stages: list[_Stage], lonely_psu: str, with_later: bool) -> None:

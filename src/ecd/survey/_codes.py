@@ -14,6 +14,9 @@ def codes(values) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values, pd.Series) and not pd.api.types.is_integer_dtype(values):
         # strings stay in Arrow: converting them to a numpy object array costs more
         # than the whole factorization
+        arrow = _arrow_codes(values)
+        if arrow is not None:
+            return arrow
         codes, uniques = pd.factorize(values, sort=True)
         return codes.astype(np.int64), np.asarray(uniques)
     arr = np.asarray(values)
@@ -26,3 +29,22 @@ def codes(values) -> tuple[np.ndarray, np.ndarray]:
             return mapping[arr - lo].astype(np.int64), np.flatnonzero(present) + lo
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), np.asarray(uniques)
+
+
+def _arrow_codes(values: pd.Series):
+    """Dictionary-encode an Arrow-backed string column without leaving Arrow."""
+    data = getattr(values.array, "_pa_array", None)
+    if data is None or values.hasnans:
+        return None
+    import pyarrow as pa
+
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks()
+    if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+        return None
+    enc = data.dictionary_encode()
+    uniques = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[enc.indices.to_numpy(zero_copy_only=False)], uniques[order]

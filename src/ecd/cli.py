@@ -32,6 +32,27 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_data_add(args: argparse.Namespace) -> int:
+    from ecd.data._add import add
+
+    fields = {k: getattr(args, k) for k in ("producer", "citation", "url", "licence", "trust", "title",
+                                             "date_accessed")}
+    ask = input if sys.stdin is not None and sys.stdin.isatty() else None
+    result = add(args.file, args.source, fmt=args.format, mapping=args.mapping, fields=fields,
+                 encoding=args.encoding, ask=ask)
+    print(result)
+    return EXIT_OK
+
+
+def _cmd_new_chapter(args: argparse.Namespace) -> int:
+    from ecd.scaffold import new_chapter
+
+    result = new_chapter(args.name, title=args.title, foreach=args.foreach, indicator=args.indicator,
+                         geos=args.geo or ["CN"])
+    print(result)
+    return EXIT_OK
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from ecd import book
 
@@ -62,6 +83,27 @@ def build_parser() -> argparse.ArgumentParser:
     dsub.add_parser("check", help="validate every raw file without writing").set_defaults(
         func=_cmd_data_check
     )
+    a = dsub.add_parser("add", help="bring a new file into data/raw/<source>/ with its .meta.yaml, validated")
+    a.add_argument("file", help="the new raw file (CSV or XLSX)")
+    a.add_argument("--source", required=True, help="source id: the folder under data/raw")
+    a.add_argument("--mapping", default=None, help="YAML saying how to read the file (yearbook tables, code maps)")
+    a.add_argument("--format", default=None, help="reader: tidy_csv, wdi_csv, sdmx_csv, who_gho, yearbook_wide "
+                                                  "(guessed when omitted)")
+    a.add_argument("--encoding", default=None, help="text encoding (detected: utf-8, else gbk)")
+    for f in ("producer", "citation", "url", "licence", "trust", "title"):
+        a.add_argument(f"--{f}", default=None)
+    a.add_argument("--date-accessed", dest="date_accessed", default=None, help="default: today")
+    a.set_defaults(func=_cmd_data_add)
+
+    n = sub.add_parser("new", help="start something new from a template")
+    nsub = n.add_subparsers(dest="new_command", required=True)
+    c = nsub.add_parser("chapter", help="scaffold a chapter notebook, prose and manifest entry")
+    c.add_argument("name", help="chapter id (lower-case letters, digits, - and _)")
+    c.add_argument("--foreach", choices=["provinces"], default=None, help="one section per province")
+    c.add_argument("--title", default=None)
+    c.add_argument("--indicator", default="imr", help="indicator code the figure stub plots (default imr)")
+    c.add_argument("--geo", action="append", default=[], help="geo code for the figure (repeatable; default CN)")
+    c.set_defaults(func=_cmd_new_chapter)
 
     for name in ("build", "run"):
         b = sub.add_parser(name, help="execute and render the book" if name == "build" else "execute notebooks")

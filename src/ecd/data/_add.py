@@ -1,0 +1,236 @@
+"""``ecd data add``: bring one new file into ``data/raw/<source_id>/`` with its provenance, all or nothing.
+
+The file is copied, its ``.meta.yaml`` written (sha256 computed, the reading
+mapping embedded under ``mapping:``), and then the whole raw folder is
+validated with the same checks as ``ecd data check``. If anything fails, what
+was written is removed again and the error says what to fix; indicator codes
+that are not in the catalog are listed with a ready-to-paste user-catalog entry.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from ecd import paths
+from ecd.catalog._load import catalog_doc, load_yaml
+from ecd.data._readers import get_reader, reader_names
+from ecd.data._readers_yearbook import MAPPING_KEYS as _YEARBOOK_KEYS
+from ecd.data._sidecar import TRUST_LEVELS, _trust_ok, sha256_file, sidecar_path
+from ecd.errors import ConfigError, DataError, ParameterError, SchemaError
+
+ASKED_FIELDS = ("producer", "citation", "url", "licence", "trust")
+_SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_PROMPTS = {
+    "producer": "Producer (who made the data, e.g. 国家统计局)",
+    "citation": "Citation (as it should appear in the book)",
+    "url": "URL (or repo@commit) where the file came from",
+    "licence": "Licence (or 'no explicit licence stated — cite the original release')",
+    "trust": f"Trust ({', '.join(TRUST_LEVELS)})",
+}
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What :func:`add` wrote: the raw file, its sidecar, and the rows it contributes."""
+
+    path: Path
+    sidecar: Path
+    format: str
+    rows: int
+    indicators: tuple[str, ...]
+
+    def __str__(self) -> str:
+        rel = self.path.relative_to(paths.home()).as_posix() if self.path.is_relative_to(paths.home()) else self.path
+        return (f"Added {rel} ({self.format}): {self.rows} rows of {', '.join(self.indicators)}; "
+                f"validated with every other raw file. Run `ecd data build` to rebuild the warehouse.")
+
+
+def detect_format(path: Path, mapping: dict | None) -> str:
+    """Guess the reader from the file's first line (and a yearbook mapping's keys)."""
+    if mapping and ("year_columns" in mapping or "geo_columns" in mapping):
+        return "yearbook_wide"
+    head = path.read_bytes()[:4096].decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = head.splitlines()[0] if head.strip() else ""
+    if "Data Source" in first or "Country Code" in first:
+        return "wdi_csv"
+    if "REF_AREA" in first and "OBS_VALUE" in first:
+        return "sdmx_csv"
+    if "IndicatorCode" in first and "SpatialDim" in first:
+        return "who_gho"
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return "yearbook_wide"
+    return "tidy_csv"
+
+
+def detect_encoding(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for enc in ("gbk", "gb18030"):
+        try:
+            data.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise DataError(f"{path.name}: neither UTF-8 nor GBK/GB18030 (expected a text file in one of them); "
+                    f"pass --encoding with its codec")
+
+
+def read_mapping(path: Path) -> dict:
+    try:
+        doc = load_yaml(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ParameterError("--mapping", f"cannot read {path}: {e.strerror}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{Path(path).name}: not readable YAML ({type(e).__name__}: {e}); expected a UTF-8 YAML "
+                          f"mapping such as `indicator: births` …") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{Path(path).name}: expected a YAML mapping of keys ({', '.join(_YEARBOOK_KEYS)}), "
+                          f"found {type(doc).__name__}")
+    return doc
+
+
+def _user_catalog_hint(codes: list[str], source_id: str, units: dict) -> str:
+    entries = {c: {"name_zh": "…", "name_en": "…", "unit": units.get(c, "…"), "domain": "demography",
+                   "direction": "neutral", "definition": "…", "sources": [source_id]} for c in codes}
+    text = yaml.safe_dump({"indicators": entries}, allow_unicode=True, sort_keys=False)
+    return (f"indicator code(s) not in the catalog: {', '.join(codes)}. Add them to a user catalog "
+            f"{paths.home() / 'catalog' / (source_id + '.yaml')} (no package code needs to change), e.g.\n{text}"
+            f"(domain: one of {', '.join(catalog_doc()['domains'])}; direction: favourable, adverse or neutral), "
+            f"or map the file's codes to existing ones (mapping key indicator / indicator_map); then run "
+            f"`ecd data add` again.")
+
+
+def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: dict | None = None,
+        encoding: str | None = None, ask: Callable[[str], str] | None = None) -> AddResult:
+    """Copy ``file`` into ``data/raw/<source_id>/`` with a complete sidecar, validated, or write nothing.
+
+    Parameters
+    ----------
+    file : path
+        The new raw file (CSV or XLSX).
+    source_id : str
+        Folder under ``data/raw`` (lower-case letters, digits and ``_``).
+    fmt : str, optional
+        Reader name (``tidy_csv``, ``wdi_csv``, ``sdmx_csv``, ``who_gho``,
+        ``yearbook_wide`` …); guessed from the file when omitted.
+    mapping : path or dict, optional
+        How to read the file (see :mod:`ecd.data._readers_yearbook` and
+        :mod:`ecd.data._readers_intl`); stored in the sidecar under ``mapping:``.
+    fields : dict, optional
+        Sidecar fields: ``producer, citation, url, licence, trust`` are
+        required; ``title, date_accessed, definition_notes, gaps, year_kind`` optional.
+    encoding : str, optional
+        Text encoding; detected (UTF-8, else GBK) when omitted.
+    ask : callable, optional
+        ``ask(prompt) -> answer`` for missing required fields (the CLI passes
+        ``input`` when stdin is a terminal); without it, missing fields are an error.
+
+    Returns
+    -------
+    AddResult
+
+    Raises
+    ------
+    ecd.errors.ConfigError
+        Missing fields (named, with their command-line flags), a bad source id,
+        format or mapping, or a file that is already there.
+    ecd.errors.DataError
+        The new file (or the raw folder with it) fails validation; nothing is left behind.
+    """
+    src = Path(file)
+    if not src.is_file():
+        raise ParameterError("FILE", f"{src} is not a file (expected the path of the new raw file)")
+    if not isinstance(source_id, str) or not _SOURCE_ID.match(source_id):
+        raise ParameterError("--source", f"{source_id!r} is not a valid source id (expected lower-case letters, "
+                                         f"digits and _, e.g. gd_yearbook_2023)")
+    mapping_doc = read_mapping(Path(mapping)) if isinstance(mapping, (str, Path)) else mapping
+    fmt = fmt or detect_format(src, mapping_doc)
+    if get_reader(fmt) is None:
+        raise ParameterError("--format", f"{fmt!r} is not a known format; expected one of {', '.join(reader_names())}")
+    if fmt == "yearbook_wide" and not mapping_doc:
+        raise ParameterError("--mapping", "a wide yearbook table needs --mapping MAPPING.yaml (indicator, unit, "
+                                          "year_columns or geo_columns …; see ecd.data._readers_yearbook)")
+    fields = {k: v for k, v in (fields or {}).items() if v not in (None, "")}
+    missing = [f for f in ASKED_FIELDS if f not in fields]
+    if missing and ask is not None:
+        for f in missing:
+            answer = ""
+            while not answer.strip():
+                answer = ask(f"{_PROMPTS[f]}: ")
+            fields[f] = answer.strip()
+        missing = []
+    if missing:
+        raise ConfigError(f"ecd data add {src.name}: missing provenance field(s) {', '.join(missing)}; pass "
+                          f"{' '.join('--' + f + ' …' for f in missing)} (or run it in a terminal to be asked)")
+    if not _trust_ok(fields["trust"]):
+        raise ParameterError("--trust", f"{fields['trust']!r}; expected one of {', '.join(TRUST_LEVELS)}")
+
+    folder = paths.raw_dir() / source_id
+    target = folder / src.name
+    side = sidecar_path(target)
+    if target.exists() or side.exists():
+        raise ConfigError(f"{target.relative_to(paths.home()).as_posix()} already exists (expected a new file: raw "
+                          f"files are never replaced; add a new version under another name or source id)")
+    encoding = encoding or (detect_encoding(src) if src.suffix.lower() not in (".xlsx", ".xlsm") else "binary")
+    meta = {
+        "source_id": source_id,
+        "file": src.name,
+        "title": fields.get("title") or src.stem,
+        "producer": fields["producer"],
+        "citation": fields["citation"],
+        "url": fields["url"],
+        "date_accessed": fields.get("date_accessed") or _dt.date.today().isoformat(),
+        "licence": fields["licence"],
+        "trust": fields["trust"],
+        "definition_notes": fields.get("definition_notes") or ["none recorded at `ecd data add`"],
+        "gaps": fields.get("gaps") or [],
+        "sha256": sha256_file(src),
+        "format": fmt,
+        "encoding": encoding,
+        "year_kind": fields.get("year_kind") or "observation",
+    }
+    if mapping_doc:
+        meta["mapping"] = mapping_doc
+
+    created_folder = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(src, target)
+        side.write_text("# Provenance sidecar written by `ecd data add`; the data file beside it is never edited.\n"
+                        + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        table = get_reader(fmt)(target, meta, target.relative_to(paths.home()).as_posix())
+        codes = sorted(set(table.frame["indicator"].map(str)) - {""}) if len(table.frame) else []
+        unknown = [c for c in codes if c not in catalog_doc()["indicators"]]
+        if unknown and not table.failures:
+            units = dict(zip(table.frame["indicator"], table.frame["unit"]))
+            raise SchemaError(f"{target.relative_to(paths.home()).as_posix()}: nothing added — "
+                              + _user_catalog_hint(unknown, source_id, units))
+        from ecd.data._warehouse import check
+
+        summary = check()
+    except BaseException as e:
+        target.unlink(missing_ok=True)
+        side.unlink(missing_ok=True)
+        if created_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(e, SchemaError) and "nothing added" not in str(e):
+            head = str(e).split("\n", 1)[0]
+            raise SchemaError(f"ecd data add {src.name}: nothing added (file and sidecar removed again). {head}",
+                              e.failures) from None
+        if isinstance(e, DataError) and not isinstance(e, SchemaError):
+            raise type(e)(f"ecd data add {src.name}: nothing added (file and sidecar removed again). {e}") from None
+        raise
+    rel = target.relative_to(paths.raw_dir()).as_posix()
+    row = next((r for r in summary.per_file if r[0].endswith(rel)), None)
+    return AddResult(path=target, sidecar=side, format=fmt, rows=row[3] if row else len(table.frame),
+                     indicators=tuple(codes))

@@ -3,7 +3,12 @@
 A :class:`Design` is built once from a tidy data frame (strata, PSUs, weights,
 fpc); its methods return frozen result objects whose ``.tidy()`` gives one long
 DataFrame (``variable``, the ``by`` columns, ``domain``, ``estimate, se,
-ci_low, ci_high, ci_method, df, deff, deff_replace, n``).
+ci_low, ci_high, ci_method, df, deff, deff_replace, n``); ``result.vcov`` is
+the covariance of all estimates (domains and variables) for contrasts.
+
+Many indicators by the same domains are one call:
+``design.mean(["stunted", "wasted", ...], by="area", na="drop_each")`` gives the
+numbers of one call per variable (each with its own missing values) in one pass.
 
 >>> import pandas as pd
 >>> from ecd.survey import Design

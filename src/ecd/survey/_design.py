@@ -71,6 +71,16 @@ class Design:
     df : int
         Design degrees of freedom: PSUs minus strata among rows with non-zero weight.
 
+    Notes
+    -----
+    Strata, PSUs, weights and fpc are validated and coded once, here; domain
+    columns are coded on first use and reused, so treat ``data`` as fixed once
+    the design is built (build a new design for changed data). Variance
+    follows R ``survey``'s ``svyrecvar``: first-stage between-PSU variance with
+    fpc ``(N - n) / N``, plus later stages (weighted by earlier sampling
+    fractions) when every stage has an fpc; domains are estimated on the full
+    design (zero influence outside the domain), as ``svyby``.
+
     Examples
     --------
     >>> import pandas as pd

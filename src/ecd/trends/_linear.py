@@ -61,13 +61,13 @@ def configurations(n: int, k: int, min_end: int, min_between: int) -> np.ndarray
     return configs
 
 
-def max_feasible_k(n: int, min_end: int, min_between: int, n_params_extra: int = 0) -> int:
+def max_feasible_k(n: int, min_end: int, min_between: int) -> int:
     """Largest k with at least one valid configuration and a residual df ≥ 1."""
     k = 0
     while True:
         nxt = k + 1
         need = 2 * min_end + nxt + (nxt - 1) * min_between
-        if need > n or n - (2 * nxt + 2 + n_params_extra) < 1:
+        if need > n or n - (2 * nxt + 2) < 1:
             return k
         k = nxt
 

@@ -146,8 +146,7 @@ def prepare_series(
         w = v**2 / s**2
     else:
         w = np.ones_like(v)
-    series = Series(x=x, value=v, w=w, weighted=se is not None, notes=tuple(notes))
-    gaps = series.missing_years()
+    gaps = Series(x=x, value=v, w=w, weighted=se is not None).missing_years()
     if gaps:
         notes.append(f"{len(gaps)} year(s) missing inside the range: {describe_years(np.array(gaps))}")
     return Series(x=x, value=v, w=w, weighted=se is not None, notes=tuple(notes))

@@ -28,6 +28,10 @@ def _design(name: str, lonely: str) -> Design:
     if name in ("na", "zero_weight"):
         data = pd.read_csv(REF / f"extra_{name}_input.csv")
         return Design(data, strata="stratum", psu="psu", weights="weight", fpc="fpc_psu_N")
+    if name == "apiclus2":
+        data = pd.read_csv(REF / "extra_apiclus2.csv")
+        data["sch_wide_yes"] = (data["sch.wide"] == "Yes").astype(int)
+        return Design(data, psu=["dnum", "snum"], fpc=["fpc1", "fpc2"])
     if name == "multistage":
         data = pd.read_csv(REF / "extra_multistage_input.csv")
         return Design(data, strata="stratum", psu=["psu", "seg"], weights="weight",
@@ -38,8 +42,10 @@ def _design(name: str, lonely: str) -> Design:
 
 def _ours(d: Design, call: str) -> dict:
     out = {}
-    if call.startswith(("svymean(~stunted + haz", "svytotal(~stunted + haz")):
-        res = (d.mean if call.startswith("svymean") else d.total)(["stunted", "haz"])
+    if call.startswith(("svymean(~", "svytotal(~")):
+        variables = [v.strip() for v in call.split("~")[1].split(",")[0].rstrip(")").split("+")]
+        na = "drop" if "na.rm" in call else "raise"
+        res = (d.mean if call.startswith("svymean") else d.total)(variables, na=na)
         for _, r in res.tidy().iterrows():
             out[(r["variable"], "all", "estimate")] = r["estimate"]
             out[(r["variable"], "all", "se")] = r["se"]
@@ -68,9 +74,12 @@ def _ours(d: Design, call: str) -> dict:
         return out
     if call.startswith("svyciprop"):
         method = call.split("method='")[1].split("'")[0]
-        var = "stunted_na" if "stunted_na" in call else "stunted"
+        var = ("stunted_na" if "stunted_na" in call else
+               "sch_wide_yes" if "sch.wide" in call else "stunted")
         by = "urban_rural" if "subset" in call else None
         t = d.proportion(var, ci=method, by=by, na="drop").tidy()
+        if "sch.wide" in call:
+            t["domain"] = "all"
         for _, r in t.iterrows():
             for stat, col in (("estimate", "estimate"), ("se", "se"), ("ci_lo", "ci_low"), ("ci_hi", "ci_high")):
                 out[("p", r["domain"], stat)] = r[col]

@@ -46,7 +46,8 @@ class Design:
         ``None`` when every row is its own PSU (R's ``id=~1``).
     weights : str or None
         Sampling-weight column (inverse inclusion probabilities); ``None`` gives
-        every row weight 1.
+        every row weight 1, or, with ``fpc``, the weight it implies (the product
+        over stages of population over sampled units), as R does.
     fpc : str, list of str or None
         Finite population correction per stage, as in R: the population number of
         PSUs per stratum (values > 1) or the sampling fraction (all values <= 1).
@@ -187,6 +188,13 @@ class Design:
                                                  fpcs[s], fpc_cols[s] if fpc_cols else None,
                                                  strata_cols[0] if strata_cols else None))
         self._has_fpc = bool(fpc_cols)
+        if weights is None and self._has_fpc:
+            # as R: without weights, the fpc gives them (product over stages of N / n)
+            w = np.ones(n)
+            for st in self._stages:
+                with np.errstate(divide="ignore"):
+                    w = w / st.frac_group[st.group[st.cluster]]
+            self._w = w
         self._domain_cache: dict = {}
         check_lonely(self._stages, lonely_psu, with_later=self._has_fpc)
 

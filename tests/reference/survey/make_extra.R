@@ -111,6 +111,20 @@ for (v in c("stunted", "haz")) {
 ci_of("zero_weight", "fail", "svyciprop(~stunted, method='beta')", svyciprop(~stunted, dz, method = "beta"), "all")
 add("zero_weight", "fail", "degf", "degf", "all", "degf", degf(dz))
 
+# --- R's bundled apiclus2: two-stage cluster sample (districts, schools) with an fpc per stage
+data(api)
+write.csv(apiclus2, "extra_apiclus2.csv", row.names = FALSE)
+dc2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2)
+stats_of("apiclus2", "fail", "svymean(~api00 + api99)", svymean(~api00 + api99, dc2))
+stats_of("apiclus2", "fail", "svymean(~enroll, na.rm=TRUE)", svymean(~enroll, dc2, na.rm = TRUE))
+stats_of("apiclus2", "fail", "svytotal(~enroll, na.rm=TRUE)", svytotal(~enroll, dc2, na.rm = TRUE))
+by_of("apiclus2", "fail", "svyby(~api00, ~stype, svymean, covmat=TRUE)", svyby(~api00, ~stype, dc2, svymean, covmat = TRUE))
+for (m in c("logit", "likelihood", "asin", "beta", "mean", "xlogit")) {
+  ci_of("apiclus2", "fail", sprintf("svyciprop(~I(sch.wide=='Yes'), method='%s')", m),
+        svyciprop(~I(sch.wide == "Yes"), dc2, method = m), "all")
+}
+add("apiclus2", "fail", "degf", "degf", "all", "degf", degf(dc2))
+
 res <- do.call(rbind, out)
 write.csv(res, "extra_reference.csv", row.names = FALSE)
 cat(R.version.string, "survey", as.character(packageVersion("survey")), "\n")

@@ -234,7 +234,7 @@ def test_equal_groups_mean_no_inequality(kind, n, level, fav, method, data):
     df = _stratum(kind, [value] * n, se, pops, fav=fav)
     out = ineq.summarize(df, method=method).tidy().set_index("measure")
     got = out["estimate"].dropna()
-    assert len(got) >= 4
+    assert len(got) >= 2  # binary under healthequal: D and R only
     for m, v in got.items():
         target = 1.0 if m in ("R", "RII") else 0.0
         assert_allclose(v, target, atol=1e-9, err_msg=m)

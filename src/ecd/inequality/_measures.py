@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -34,32 +35,32 @@ class Stratum:
     n_total: int  # subgroups including those without an estimate
     ends_present: bool  # ordered: the min- and max-order subgroups have estimates
 
-    @property
+    @cached_property
     def n(self) -> int:
         return self.y.size
 
-    @property
+    @cached_property
     def has_pop(self) -> bool:
         return self.n > 0 and bool(np.all(np.isfinite(self.pop))) and float(self.pop.sum()) > 0
 
-    @property
+    @cached_property
     def has_se(self) -> bool:
         return self.n > 0 and bool(np.all(np.isfinite(self.se)))
 
-    @property
+    @cached_property
     def share(self) -> np.ndarray:
         return self.pop / self.pop.sum()
 
-    @property
+    @cached_property
     def wmean(self) -> float:
         return float(self.share @ self.y) if self.has_pop else NA
 
-    @property
+    @cached_property
     def mean(self) -> float:
         """HEAT's setting mean: weighted mean, else the setting average."""
         return self.wmean if self.has_pop else float(self.setting_average)
 
-    @property
+    @cached_property
     def ref_index(self) -> int | None:
         idx = np.flatnonzero(self.ref)
         return int(idx[0]) if idx.size == 1 else None
@@ -104,8 +105,11 @@ def ratio(s: Stratum, i1: int, i2: int, z: float, report_log_se: bool):
     y1, y2 = s.y[i1], s.y[i2]
     if y2 == 0:
         return _res(note="ratio undefined: the comparison subgroup's estimate is 0")
-    r = y1 / y2
-    se_r = _sqrt((s.se[i1] ** 2 + r**2 * s.se[i2] ** 2) / y2**2)
+    with np.errstate(over="ignore"):
+        r = y1 / y2
+        if not np.isfinite(r):
+            return _res(note="ratio is infinite (the comparison subgroup's estimate is ~0)")
+        se_r = _sqrt((s.se[i1] ** 2 + r**2 * s.se[i2] ** 2) / y2**2)
     if not np.isfinite(se_r):
         return _res(r, note="no subgroup SE: CI not computed")
     if r <= 0:

@@ -89,18 +89,17 @@ def simulated_measures(s: Stratum, draws: np.ndarray, method: str) -> dict[str, 
     return out
 
 
-def quantile_ci(values: np.ndarray, conf_level: float) -> tuple[float, float]:
-    """R quantile(type = 7) at the two tails."""
-    a = (1.0 - conf_level) / 2.0
-    lo, hi = np.quantile(values, [a, 1.0 - a])
-    return float(lo), float(hi)
-
-
 def simulated(s: Stratum, draws: np.ndarray | None, method: str, conf_level: float,
               wanted: list[str], no_ci_note: str):
     est = point_estimates(s, method)
     sims = simulated_measures(s, draws, method) if draws is not None else {}
     cl = conf_level if method == "corrected" else 0.95
+    with_sims = [m for m in wanted if m in sims]
+    bounds = {}
+    if with_sims:
+        a = (1.0 - cl) / 2.0
+        q = np.quantile(np.vstack([sims[m] for m in with_sims]), [a, 1.0 - a], axis=1)
+        bounds = {m: (float(q[0, i]), float(q[1, i])) for i, m in enumerate(with_sims)}
     res = {}
     for m in wanted:
         e = est.get(m, NA)
@@ -110,6 +109,6 @@ def simulated(s: Stratum, draws: np.ndarray | None, method: str, conf_level: flo
         if m not in sims:
             res[m] = _res(e, note=no_ci_note)
             continue
-        lo, hi = quantile_ci(sims[m], cl)
+        lo, hi = bounds[m]
         res[m] = _res(e, NA, lo, hi, "")
     return res

@@ -146,13 +146,18 @@ def geo_of(name: str, geo_map) -> str | None:
 
 
 def _rows_of_xlsx(path: Path, sheet, label: str) -> tuple[list | None, str | None]:
+    import importlib.util
+    import zipfile
+
     import pandas as pd
 
-    try:
-        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=str)
-    except ImportError:
+    if importlib.util.find_spec("openpyxl") is None:
         return None, (f"{label}: reading .xlsx needs the openpyxl package, which is not installed "
                       f"(install it, or save the sheet as CSV and declare its encoding)")
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=str)
+    except zipfile.BadZipFile:
+        return None, f"{label}: not an .xlsx workbook (expected an Excel 2007+ file; re-save it from the spreadsheet)"
     except (ValueError, KeyError) as e:
         return None, f"{label}: cannot read sheet {sheet!r} ({e}); expected the sheet named in mapping key 'sheet'"
     rows = []
@@ -193,6 +198,10 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
         return col[name]
 
     area_i = need("area_column") if "area_column" in m else None
+    geo_i = need("geo_column") if "geo_column" in m else None
+    year_i = need("year_column") if "year_column" in m else None
+    if failures:  # a named column is absent: nothing can be read row by row
+        return RawTable(empty_raw(), failures)
     missing = tuple(str(x) for x in m["missing"])
     skip = {_squeeze(s) for s in m["skip_rows"]}
     cells_out: list[tuple[int, str, str, str, str, str]] = []  # (line, column, geo, area, year, value)
@@ -212,7 +221,6 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
         if not years:
             failures.append(f"{_where(label, 'year_columns')}: no header on line {head_line} matches "
                             f"{m['year_columns']!r} (found {header})")
-        geo_i = need("geo_column") if "geo_column" in m else None
         for line, cells in rows[head + 1:]:
             cells = cells + [""] * (len(header) - len(cells))
             if geo_i is not None and _squeeze(cells[geo_i]) in skip:
@@ -250,24 +258,22 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
         if not geos and not failures:
             failures.append(f"{_where(label, 'geo_columns')}: no header on line {head_line} is a region "
                             f"(found {header})")
-        year_i = need("year_column")
         yrx = re.compile(str(m["year_pattern"]))
-        if year_i is not None:
-            for line, cells in rows[head + 1:]:
-                cells = cells + [""] * (len(header) - len(cells))
-                if _squeeze(cells[year_i]) in skip:
-                    continue
-                ym = yrx.match(cells[year_i])
-                if not ym:
-                    failures.append(f'{label} line {line}, column "{m["year_column"]}": {cells[year_i]!r} does not '
-                                    f"match mapping key 'year_pattern' {m['year_pattern']!r} (expected a year such as "
-                                    f"2020 or 2020年; list other row labels in 'skip_rows')")
-                    continue
-                area = area_of(line, cells)
-                if area is None:
-                    continue
-                for i, geo in geos.items():
-                    cells_out.append((line, header[i], geo, area, ym.group(1), cells[i]))
+        for line, cells in rows[head + 1:]:
+            cells = cells + [""] * (len(header) - len(cells))
+            if _squeeze(cells[year_i]) in skip:
+                continue
+            ym = yrx.match(cells[year_i])
+            if not ym:
+                failures.append(f'{label} line {line}, column "{m["year_column"]}": {cells[year_i]!r} does not '
+                                f"match mapping key 'year_pattern' {m['year_pattern']!r} (expected a year such as "
+                                f"2020 or 2020年; list other row labels in 'skip_rows')")
+                continue
+            area = area_of(line, cells)
+            if area is None:
+                continue
+            for i, geo in geos.items():
+                cells_out.append((line, header[i], geo, area, ym.group(1), cells[i]))
 
     records = []
     for line, column, geo, area, year, value in cells_out:

@@ -1,4 +1,4 @@
-"""Coding identifiers as 0..k-1 in sorted order."""
+"""Coding identifiers as 0..k-1 in sorted order; naming rows in messages."""
 from __future__ import annotations
 
 import numpy as np
@@ -48,3 +48,10 @@ def _arrow_codes(values: pd.Series):
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[enc.indices.to_numpy(zero_copy_only=False)], uniques[order]
+
+
+def row_labels(data: pd.DataFrame, mask, limit: int = 10) -> str:
+    """Readable list of the index labels where ``mask`` is true (for error messages)."""
+    idx = data.index[np.asarray(mask)]
+    more = f" (and {len(idx) - limit} more)" if len(idx) > limit else ""
+    return ", ".join(map(str, idx[:limit])) + more

@@ -9,6 +9,7 @@ import pandas as pd
 from ecd.errors import DesignError, ParameterError
 from ecd.survey import _estimate
 from ecd.survey._codes import codes as _codes
+from ecd.survey._codes import row_labels as _rows
 from ecd.survey._variance import _Stage, check_lonely
 
 LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
@@ -22,14 +23,6 @@ def _as_list(value, name: str) -> list:
     if isinstance(value, Sequence):
         return list(value)
     raise ParameterError(name, f"expected a column name or a list of column names, got {value!r}.")
-
-
-def _rows(data: pd.DataFrame, mask: np.ndarray, limit: int = 10) -> str:
-    """Readable list of the index labels where ``mask`` is true."""
-    idx = data.index[np.asarray(mask)]
-    shown = ", ".join(map(str, idx[:limit]))
-    more = f" (and {len(idx) - limit} more)" if len(idx) > limit else ""
-    return f"{shown}{more}"
 
 
 class Design:

@@ -7,14 +7,9 @@ import pandas as pd
 from ecd.errors import DataError, MissingDataError, ParameterError
 from ecd.survey import _ciprop
 from ecd.survey._codes import codes as _codes
+from ecd.survey._codes import row_labels as _rows
 from ecd.survey._results import ContrastResult, EstimateResult, ProportionResult
 from ecd.survey._variance import factor_covariance, factor_variances
-
-
-def _rows(data, mask, limit=10) -> str:
-    idx = data.index[np.asarray(mask)]
-    more = f" (and {len(idx) - limit} more)" if len(idx) > limit else ""
-    return ", ".join(map(str, idx[:limit])) + more
 
 
 def _columns(design, cols, name):

@@ -28,42 +28,34 @@ GOAL_RATIO = 10.0
 
 R_SCRIPT = r"""
 suppressMessages(library(healthequal))
-d <- read.csv(commandArgs(TRUE)[1], stringsAsFactors = FALSE)
-keys <- unique(d$indicator_abbr)
+he <- asNamespace("healthequal")
+dat <- read.csv(commandArgs(TRUE)[1], stringsAsFactors = FALSE)
 t0 <- proc.time()[["elapsed"]]
-for (k in keys) {
-  s <- d[d$indicator_abbr == k, ]
-  if (s$ordered_dimension[1] == 1) {
-    s <- s[order(s$subgroup_order), ]
-    a <- list(est = s$estimate, se = s$se, favourable_indicator = s$favourable_indicator,
-              ordered_dimension = s$ordered_dimension, subgroup_order = s$subgroup_order)
-    d1 <- do.call(d, a); r1 <- do.call(r, a)
-    p1 <- paf(est = s$estimate, pop = s$population, favourable_indicator = s$favourable_indicator,
-              ordered_dimension = 1, subgroup_order = s$subgroup_order, scaleval = s$indicator_scale)
-    p2 <- parisk(est = s$estimate, pop = s$population, favourable_indicator = s$favourable_indicator,
-                 ordered_dimension = 1, subgroup_order = s$subgroup_order, scaleval = s$indicator_scale)
-    aci(est = s$estimate, subgroup_order = s$subgroup_order, pop = s$population)
-    rci(est = s$estimate, subgroup_order = s$subgroup_order, pop = s$population)
-    sii(est = s$estimate, subgroup_order = s$subgroup_order, pop = s$population)
-    rii(est = s$estimate, subgroup_order = s$subgroup_order, pop = s$population)
+for (k in unique(dat$indicator_abbr)) {
+  s <- dat[dat$indicator_abbr == k, ]
+  ord <- s$ordered_dimension[1] == 1
+  if (ord) s <- s[order(s$subgroup_order), ]
+  base <- list(est = s$estimate, se = s$se, favourable_indicator = s$favourable_indicator,
+               ordered_dimension = s$ordered_dimension)
+  if (ord) base$subgroup_order <- s$subgroup_order else base$reference_subgroup <- s$reference_subgroup
+  do.call(he$d, base); do.call(he$r, base)
+  if (nrow(s) <= 2) next
+  imp <- list(est = s$estimate, pop = s$population, favourable_indicator = s$favourable_indicator,
+              ordered_dimension = s$ordered_dimension, scaleval = s$indicator_scale)
+  if (ord) imp$subgroup_order <- s$subgroup_order
+  do.call(he$paf, imp); do.call(he$parisk, imp)
+  if (ord) {
+    rk <- list(est = s$estimate, subgroup_order = s$subgroup_order, pop = s$population)
+    do.call(he$aci, rk); do.call(he$rci, rk); do.call(he$sii, rk); do.call(he$rii, rk)
   } else {
-    a <- list(est = s$estimate, se = s$se, favourable_indicator = s$favourable_indicator,
-              ordered_dimension = 0, reference_subgroup = s$reference_subgroup)
-    do.call(d, a); do.call(r, a)
-    if (nrow(s) > 2) {
-      b <- list(est = s$estimate, se = s$se, pop = s$population, scaleval = s$indicator_scale)
-      paf(est = s$estimate, pop = s$population, favourable_indicator = s$favourable_indicator,
-          ordered_dimension = 0, scaleval = s$indicator_scale)
-      parisk(est = s$estimate, pop = s$population, favourable_indicator = s$favourable_indicator,
-             ordered_dimension = 0, scaleval = s$indicator_scale)
-      do.call(bgv, b[c("est", "se", "pop")]); do.call(bgsd, b); do.call(covar, b)
-      do.call(idisu, b); do.call(idisw, b); do.call(mdmu, b); do.call(mdmw, b)
-      mdbu(est = s$estimate, se = s$se, scaleval = s$indicator_scale,
-           favourable_indicator = s$favourable_indicator)
-      mdbw(est = s$estimate, se = s$se, pop = s$population, scaleval = s$indicator_scale,
-           favourable_indicator = s$favourable_indicator)
-      do.call(ti, b[c("est", "se", "pop")]); do.call(mld, b[c("est", "se", "pop")])
-    }
+    an <- list(est = s$estimate, se = s$se, pop = s$population)
+    sim <- c(an, list(scaleval = s$indicator_scale))
+    do.call(he$bgv, an); do.call(he$ti, an); do.call(he$mld, an)
+    do.call(he$bgsd, sim); do.call(he$covar, sim); do.call(he$idisu, sim); do.call(he$idisw, sim)
+    do.call(he$mdmu, sim); do.call(he$mdmw, sim)
+    do.call(he$mdbu, list(est = s$estimate, se = s$se, scaleval = s$indicator_scale,
+                          favourable_indicator = s$favourable_indicator))
+    do.call(he$mdbw, c(sim, list(favourable_indicator = s$favourable_indicator)))
   }
 }
 cat(proc.time()[["elapsed"]] - t0, "\n")

@@ -57,12 +57,12 @@ def detect_format(path: Path, mapping: dict | None) -> str:
         return "yearbook_wide"
     head = path.read_bytes()[:4096].decode("utf-8", errors="replace").lstrip("\ufeff")
     first = head.splitlines()[0] if head.strip() else ""
-    if "Data Source" in first or "Country Code" in first:
-        return "wdi_csv"
     if "REF_AREA" in first and "OBS_VALUE" in first:
         return "sdmx_csv"
     if "IndicatorCode" in first and "SpatialDim" in first:
         return "who_gho"
+    if first.lstrip('"').startswith("Data Source") or "Country Code" in first:
+        return "wdi_csv"
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return "yearbook_wide"
     return "tidy_csv"

@@ -28,7 +28,7 @@ def _wald(est, se, conf_level, df=None):
     return est - q * se, est + q * se
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EstimateResult:
     """Means, totals or ratios, per variable and domain.
 
@@ -85,7 +85,7 @@ class EstimateResult:
         return _frame(self, ints["ci_low"].to_numpy(), ints["ci_high"].to_numpy(), ci)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ProportionResult(EstimateResult):
     """Proportions with ``svyciprop`` intervals (method ``ci_method``).
 
@@ -117,7 +117,7 @@ def _frame(res: EstimateResult, lo, hi, method) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ContrastResult:
     """Linear combinations of estimates (R ``svycontrast``)."""
 

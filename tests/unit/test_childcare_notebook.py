@@ -12,8 +12,10 @@ NOTEBOOK = ROOT / "notebooks" / "chapters" / "childcare.ipynb"
 PROSE = ROOT / "chapters" / "childcare.md"
 
 
-def test_notebook_is_a_thin_view():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+@pytest.mark.parametrize("notebook", [NOTEBOOK, ROOT / "notebooks" / "chapters" / "province.ipynb"], ids=["childcare", "province"])
+def test_notebooks_are_thin_views(notebook):
+    """Both chapters of this issue: a parameters cell first, no def/class (logic lives in ecd.childcare/ecd.regional)."""
+    nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
     for cell in code:

@@ -201,3 +201,30 @@ def test_scenario_scales_linearly(k, cbr, target, util, subsidy):
     assert_allclose(s[cols].astype(float), k * a[cols].astype(float), rtol=1e-9, atol=1e-9)
     assert_allclose(a["fiscal_cost"], 3 * cbr * subsidy, rtol=1e-12, atol=1e-9)
     assert_allclose(a["slot_gap"], a["slots_target"] - a["slots_current"], rtol=1e-12, atol=1e-12)
+
+
+def test_custom_column_names():
+    b = pd.DataFrame({"prov": "X", "yr": [2021, 2022], "n": [10.0, 20.0]})
+    m = pd.DataFrame({"yr": [2021, 2022], "q0": [5.0, 4.0], "q5": [7.0, 6.0]})
+    t = cc.population_0_3(b, m, ages=(0, 1), geo="prov", year="yr", births_col="n", imr="q0", u5mr="q5").tidy()
+    assert_allclose(t.set_index(["year", "age"]).loc[(2022, 1), "children"], 10 * cc.survival(1, 5.0, 7.0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 50)), min_size=5, max_size=5), st.floats(0, 1),
+       st.lists(st.booleans(), min_size=5, max_size=5))
+def test_vectorised_cohorts_equal_scalar_survival(rates, f, gaps):
+    """population_0_3 (vectorised) agrees with survival() applied one cohort at a time; gaps stay gaps."""
+    years = list(range(2018, 2023))
+    m = pd.DataFrame({"year": years, "imr": [r[0] for r in rates], "u5mr": [r[0] + r[1] for r in rates]})
+    m.loc[gaps, "u5mr"] = np.nan
+    b = _births(years, [100.0 + k for k in range(5)])
+    t = cc.population_0_3(b, m, ages=(0, 1, 2, 3, 4), infant_death_fraction=f).tidy()
+    for r in t.itertuples():
+        mi = m.set_index("year")
+        if r.birth_year not in mi.index or (r.age > 0 and np.isnan(mi.loc[r.birth_year, "u5mr"])):
+            assert r.status == "missing_input" and np.isnan(r.children)
+        else:
+            want = (100.0 + r.birth_year - 2018) * cc.survival(r.age, mi.loc[r.birth_year, "imr"], mi.loc[r.birth_year, "u5mr"], f)
+            assert r.status == "estimated"
+            assert_allclose(r.children, want, rtol=1e-12)

@@ -185,9 +185,13 @@ def population_0_3(births: pd.DataFrame, mortality: pd.DataFrame, *, ages=(0, 1,
     f = _check_fraction("infant_death_fraction", infant_death_fraction)
     _require(births, "births", [geo, year, births_col])
     _require(mortality, "mortality", [year, imr] + ([u5mr] if u5mr in mortality.columns or max(ages) > 0 else []))
-    b = _keyed(births, "births", [geo, year], births_col).dropna()
+    births = births.rename(columns={geo: "geo", year: "year", births_col: "births"})
+    mortality = mortality.rename(columns={geo: "geo", year: "year", imr: "imr", u5mr: "u5mr"})
+    geo, year, births_col, imr, u5mr = "geo", "year", "births", "imr", "u5mr"
+    b = _keyed(births.astype({"year": "int64"}), "births", [geo, year], births_col).dropna()
     by_geo = geo in mortality.columns
     mkeys = [geo, year] if by_geo else [year]
+    mortality = mortality.astype({"year": "int64"})
     q_imr = _keyed(mortality, "mortality", mkeys, imr)
     q_u5 = _keyed(mortality, "mortality", mkeys, u5mr) if u5mr in mortality.columns else pd.Series(dtype=float)
     bad = mortality[pd.to_numeric(mortality[imr], errors="coerce") > 1000]
@@ -200,27 +204,31 @@ def population_0_3(births: pd.DataFrame, mortality: pd.DataFrame, *, ages=(0, 1,
             raise DataError(f"mortality {low.index[0]!r}: U5MR {low['u'].iloc[0]} is below IMR {low['i'].iloc[0]}; "
                             "U5MR includes infant deaths, so expected U5MR ≥ IMR — check the columns")
 
-    rows = []
-    geos_years = sorted({(g, int(y)) for g, y in b.index})
-    for g, t in geos_years:
-        for a in ages:
-            by = t - a
-            key = (g, by) if by_geo else by
-            nb = b.get((g, by), np.nan)
-            i = q_imr.get(key, np.nan)
-            u = q_u5.get(key, np.nan) if a > 0 else np.nan
-            missing = []
-            if np.isnan(nb):
-                missing.append(f"births {by}")
-            if np.isnan(i):
-                missing.append(f"IMR {by}")
-            if a > 0 and np.isnan(u):
-                missing.append(f"U5MR {by}")
-            s = np.nan if missing else survival(a, i, u, f)
-            rows.append({"geo": g, "year": t, "age": a, "birth_year": by, "births": nb, "imr": i, "u5mr": u,
-                         "survival": s, "children": nb * s if not missing else np.nan,
-                         "status": "missing_input" if missing else "estimated",
-                         "note": ("no " + ", ".join(missing)) if missing else ""})
-    df = pd.DataFrame(rows, columns=_TIDY_COLUMNS)
-    df = df.astype({"year": "int64", "age": "int64", "birth_year": "int64"})
+    keys = b.index.to_frame(index=False)
+    keys.columns = ["geo", "year"]
+    keys = keys.astype({"year": "int64"}).drop_duplicates().sort_values(["geo", "year"])
+    df = keys.merge(pd.DataFrame({"age": np.array(ages, dtype="int64")}), how="cross")
+    df["birth_year"] = df["year"] - df["age"]
+    at_birth = pd.MultiIndex.from_arrays([df["geo"], df["birth_year"]])
+    df["births"] = b.reindex(at_birth).to_numpy()
+    mkey = at_birth if by_geo else pd.Index(df["birth_year"])
+    df["imr"] = q_imr.reindex(mkey).to_numpy()
+    u5 = q_u5.reindex(mkey).to_numpy() if len(q_u5) else np.full(len(df), np.nan)
+    df["u5mr"] = np.where(df["age"] > 0, u5, np.nan)
+    age = df["age"].to_numpy()
+    i, u = df["imr"].to_numpy(), df["u5mr"].to_numpy()
+    # survival(): age 0 uses a share f of the IMR; older ages add (U5MR − IMR)(a − 0.5)/4
+    dead = np.where(age == 0, f * i, i + (u - i) * (age - 0.5) / 4.0)
+    no_b, no_i, no_u = df["births"].isna().to_numpy(), np.isnan(i), (age > 0) & np.isnan(u)
+    missing = no_b | no_i | no_u
+    df["survival"] = np.where(missing, np.nan, 1.0 - dead / 1000.0)
+    df["children"] = df["births"] * df["survival"]
+    df["status"] = np.where(missing, "missing_input", "estimated")
+    notes = [""] * len(df)
+    for k in np.flatnonzero(missing):
+        by = df["birth_year"].iat[k]
+        parts = [f"{what} {by}" for what, flag in (("births", no_b[k]), ("IMR", no_i[k]), ("U5MR", no_u[k])) if flag]
+        notes[k] = "no " + ", ".join(parts)
+    df["note"] = notes
+    df = df[_TIDY_COLUMNS].reset_index(drop=True)
     return Population03Result(cohorts=df, ages=ages, infant_death_fraction=f)

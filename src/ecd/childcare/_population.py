@@ -225,8 +225,9 @@ def population_0_3(births: pd.DataFrame, mortality: pd.DataFrame, *, ages=(0, 1,
     df["children"] = df["births"] * df["survival"]
     df["status"] = np.where(missing, "missing_input", "estimated")
     notes = [""] * len(df)
+    birth_year = df["birth_year"].to_numpy()
     for k in np.flatnonzero(missing):
-        by = df["birth_year"].iat[k]
+        by = birth_year[k]
         parts = [f"{what} {by}" for what, flag in (("births", no_b[k]), ("IMR", no_i[k]), ("U5MR", no_u[k])) if flag]
         notes[k] = "no " + ", ".join(parts)
     df["note"] = notes

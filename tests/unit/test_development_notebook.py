@@ -1,26 +1,16 @@
 """The SYNTHETIC development notebook runs top to bottom and shows what ecd computes."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from conftest import notebook_outputs
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "chapters" / "development_survey.ipynb"
 
 
-def _outputs(path: Path) -> list[dict]:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
 
 
-def test_notebook_is_a_thin_view():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert code[0]["metadata"].get("tags") == ["parameters"]
-    for cell in code:
-        source = "".join(cell["source"])
-        assert "def " not in source and "class " not in source
 
 
 @pytest.mark.slow
@@ -30,7 +20,7 @@ def test_notebook_executes_with_small_cells_suppressed(tmp_path):
     params = {"n_children": 700, "random_state": 3, "suppress_below": 90, "caution_below": 120}
     papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=params, kernel_name="python3",
                                cwd=str(tmp_path), progress_bar=False)
-    outputs = _outputs(out)
+    outputs = notebook_outputs(out)
     assert not [o for o in outputs if o.get("output_type") == "error"]
     shown = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
     for label in ("fig-dev-dscore-age", "fig-dev-daz-area-sex", "tbl-dev-daz-area-sex", "tbl-dev-ecdi-bands",

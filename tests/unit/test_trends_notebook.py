@@ -10,13 +10,6 @@ import pytest
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "chapters" / "trends_targets.ipynb"
 
 
-def test_notebook_is_a_thin_view():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code[0].metadata.get("tags") == ["parameters"]
-    for cell in code:
-        for line in cell.source.splitlines():
-            assert not line.lstrip().startswith(("def ", "class ")), line
 
 
 @pytest.mark.slow

@@ -5,7 +5,9 @@ returns the cells as *strings* (plus ``_line``, the 1-based line number in the
 file, header = line 1) so that validation can quote exactly what the user will
 see when they open the file. Readers never fix values; they only report.
 
-New formats (WDI CSV, SDMX-CSV, GHO, wide yearbook tables) plug in with
+Formats: ``tidy_csv`` and ``geo_codes`` (here), ``wdi_csv``, ``sdmx_csv`` and
+``who_gho`` (:mod:`ecd.data._readers_intl`), ``yearbook_wide``
+(:mod:`ecd.data._readers_yearbook`). New formats plug in with
 :func:`register_reader`; each must produce the tidy columns of
 :data:`TIDY_COLUMNS` (optional :data:`OPTIONAL_COLUMNS` may be absent).
 """

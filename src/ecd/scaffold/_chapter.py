@@ -161,6 +161,23 @@ def new_chapter(name: str, *, title: str | None = None, foreach: str | None = No
         Invalid id, existing chapter or file, unknown indicator, geo or foreach matrix.
     ecd.errors.ConfigError
         The manifest would not validate with the new entry (nothing is kept).
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile
+    >>> import ecd.paths, ecd.scaffold
+    >>> home, before = tempfile.mkdtemp(), os.environ.get("ECD_HOME")
+    >>> for part in ("chapters", "notebooks", "data/raw"):
+    ...     _ = shutil.copytree(ecd.paths.home() / part, os.path.join(home, part))
+    >>> os.environ["ECD_HOME"] = home
+    >>> print(ecd.scaffold.new_chapter("births-demo", indicator="births", title="出生人口"))
+    New chapter 'births-demo': notebooks/chapters/births_demo.ipynb, chapters/births_demo.md and an entry in chapters/book.yml. Build it with `ecd build --only births-demo`.
+    >>> ecd.scaffold.new_chapter("births-demo")
+    Traceback (most recent call last):
+    ...
+    ecd.errors.ParameterError: parameter 'NAME': chapter 'births-demo' already exists in chapters/book.yml (choose another id)
+    >>> _ = os.environ.pop("ECD_HOME") if before is None else os.environ.update(ECD_HOME=before)
+    >>> shutil.rmtree(home)
     """
     from ecd.book._manifest import load_manifest
     from ecd.catalog._load import catalog_doc, known_geos, suggest

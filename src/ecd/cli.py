@@ -36,7 +36,7 @@ def _cmd_data_add(args: argparse.Namespace) -> int:
     from ecd.data._add import add
 
     fields = {k: getattr(args, k) for k in ("producer", "citation", "url", "licence", "trust", "title",
-                                             "date_accessed")}
+                                             "date_accessed", "year_kind")}
     ask = input if sys.stdin is not None and sys.stdin.isatty() else None
     result = add(args.file, args.source, fmt=args.format, mapping=args.mapping, fields=fields,
                  encoding=args.encoding, ask=ask)
@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     for f in ("producer", "citation", "url", "licence", "trust", "title"):
         a.add_argument(f"--{f}", default=None)
     a.add_argument("--date-accessed", dest="date_accessed", default=None, help="default: today")
+    a.add_argument("--year-kind", dest="year_kind", choices=["observation", "target"], default=None,
+                   help="target: policy-target years may lie in the future")
     a.set_defaults(func=_cmd_data_add)
 
     n = sub.add_parser("new", help="start something new from a template")

@@ -178,3 +178,16 @@ def test_without_user_catalog_the_packaged_one_is_unchanged(home):
     merged = catalog_doc()
     assert set(merged["indicators"]) - set(_yaml("indicators.yaml")["indicators"]) == {"births_registered"}
     assert "births_registered" not in _yaml("indicators.yaml")["indicators"]  # the packaged copy is not mutated
+
+
+def test_year_kind_target_admits_future_years(home, tmp_path):
+    future = tmp_path / "who.csv"
+    future.write_text((FIX / "who_gho.csv").read_text(encoding="utf-8").replace(",2019,SEX,", ",2030,SEX,"),
+                      encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("indicator_map: {MDG_0000000007: u5mr_igme}\n", encoding="utf-8")
+    args = ["data", "add", str(future), "--source", "gho", "--mapping", str(mapping), *FIELDS]
+    assert main(args) == 2 and not (home / "data/raw/gho").exists()
+    assert main([*args, "--year-kind", "target"]) == 0
+    meta = yaml.safe_load((home / "data/raw/gho/who.meta.yaml").read_text(encoding="utf-8"))
+    assert meta["year_kind"] == "target"

@@ -81,7 +81,7 @@ def test_missing_fields_are_asked_for_in_a_terminal(home, tmp_path):
     from ecd.data._add import add
 
     asked = []
-    answers = iter(["https://example.org/gho", "CC BY-NC-SA 3.0 IGO", "medium"])
+    answers = iter(["https://example.org/gho", "", "CC BY-NC-SA 3.0 IGO", "fairly good", "medium"])
 
     def ask(prompt):
         asked.append(prompt.split(" ")[0])
@@ -89,7 +89,7 @@ def test_missing_fields_are_asked_for_in_a_terminal(home, tmp_path):
 
     mapping = {"indicator_map": {"MDG_0000000007": "u5mr_igme"}}
     result = add(FIX / "who_gho.csv", "gho", mapping=mapping, fields={"producer": "WHO", "citation": "x"}, ask=ask)
-    assert asked == ["URL", "Licence", "Trust"]
+    assert asked == ["URL", "Licence", "Licence", "Trust", "Trust"]  # asked again after an empty or unknown answer
     meta = yaml.safe_load(result.sidecar.read_text(encoding="utf-8"))
     assert (meta["url"], meta["licence"], meta["trust"]) == ("https://example.org/gho", "CC BY-NC-SA 3.0 IGO", "medium")
     assert result.rows == 6 and result.indicators == ("u5mr_igme",)

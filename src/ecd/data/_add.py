@@ -94,8 +94,9 @@ def read_mapping(path: Path) -> dict:
         raise ConfigError(f"{Path(path).name}: not readable YAML ({type(e).__name__}: {e}); expected a UTF-8 YAML "
                           f"mapping such as `indicator: births` …") from None
     if not isinstance(doc, dict):
-        raise ConfigError(f"{Path(path).name}: expected a YAML mapping of keys ({', '.join(_YEARBOOK_KEYS)}), "
-                          f"found {type(doc).__name__}")
+        raise ConfigError(f"{Path(path).name}: expected a YAML mapping — for a yearbook table the keys "
+                          f"{', '.join(_YEARBOOK_KEYS)}; for WDI/SDMX/GHO exports indicator_map, geo_map, geos, "
+                          f"units, keep, totals — found {type(doc).__name__}")
     return doc
 
 
@@ -165,7 +166,7 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
     if missing and ask is not None:
         for f in missing:
             answer = ""
-            while not answer.strip():
+            while not answer.strip() or (f == "trust" and not _trust_ok(answer.strip())):
                 answer = ask(f"{_PROMPTS[f]}: ")
             fields[f] = answer.strip()
         missing = []

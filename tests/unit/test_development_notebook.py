@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import notebook_outputs
+from notebook_helpers import notebook_outputs
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "chapters" / "development_survey.ipynb"
 

@@ -5,7 +5,7 @@ import ast
 import json
 
 import pytest
-from conftest import NOTEBOOKS
+from notebook_helpers import NOTEBOOKS
 
 ALL = sorted(NOTEBOOKS.glob("*/*.ipynb"))
 

@@ -1,40 +1,20 @@
 """The SYNTHETIC growth notebook runs top to bottom and shows what ecd.growth computes."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from notebook_helpers import NOTEBOOKS, glued
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "chapters" / "growth_survey.ipynb"
-
-
-def _outputs(path: Path) -> list[dict]:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
-
-
-def test_notebook_is_a_thin_view():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert code[0]["metadata"].get("tags") == ["parameters"]
-    for cell in code:
-        source = "".join(cell["source"])
-        assert "def " not in source and "class " not in source
+# the thin-view rules (parameters cell first, no def/class) are checked for every
+# notebook in tests/unit/test_notebooks_thin.py
+NOTEBOOK = NOTEBOOKS / "chapters" / "growth_survey.ipynb"
 
 
 @pytest.mark.slow
-def test_notebook_executes_with_small_cells(tmp_path):
-    import papermill
-
+def test_notebook_executes_with_small_cells(run_notebook):
     import ecd.growth
 
-    out = tmp_path / "out.ipynb"
     params = {"n_children": 600, "random_state": 3, "suppress_below": 60, "caution_below": 300}
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=params, kernel_name="python3",
-                               cwd=str(tmp_path), progress_bar=False)
-    outputs = _outputs(out)
-    assert not [o for o in outputs if o.get("output_type") == "error"]
+    outputs = run_notebook(NOTEBOOK, params)  # fails on any error output
     shown = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
     for label in ("fig-growth-z-distribution", "tbl-growth-z-summary", "tbl-growth-prevalence-area",
                   "fig-growth-stunting-age", "tbl-growth-prevalence-groups"):
@@ -52,6 +32,4 @@ def test_notebook_executes_with_small_cells(tmp_path):
     data = ecd.growth.synthetic_survey(600, random_state=3)
     table = ecd.growth.prevalence(data, measure="measure", oedema="oedema", sw="sw", cluster="cluster",
                                   strata="strata")
-    glued = {o["data"]["application/vnd.ecd.glue+json"]["name"]: o["data"]["application/vnd.ecd.glue+json"]
-             for o in outputs if "application/vnd.ecd.glue+json" in o.get("data", {})}
-    assert glued["stunting_pct"]["text"] == f"{table.loc[0, 'HA_2_r']:.1f}"
+    assert glued(outputs)["stunting_pct"]["text"] == f"{table.loc[0, 'HA_2_r']:.1f}"

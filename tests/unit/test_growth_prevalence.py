@@ -126,32 +126,42 @@ def test_groups_are_shown_only_when_not_all_missing():
 
 
 @pytest.mark.parametrize("clustered", [True, False])
-def test_batched_domain_means_agree_with_ecd_survey(clustered):
-    # growth's batched domain means (a temporary stand-in, see _domains.py) must give
-    # ecd.survey's numbers: strata, nested clusters, a lonely PSU, zero weights, missing values
-    from ecd.growth._domains import Clusters, domain_means
+def test_one_indicator_is_one_ecd_survey_call(clustered):
+    # prevalence batches every indicator and grouping through ecd.survey.Design; one
+    # indicator in one grouping, built here from zscores, must be the plain one-variable
+    # call: flagged values missing, children of unknown area outside every level but in
+    # the design, a lonely PSU ("adjust"), zero weights, CIs with the design's df
+    from scipy import special, stats
+
     from ecd.survey import Design
 
-    rng = np.random.default_rng(7)
-    n = 600
-    strata = rng.integers(0, 4, n)
-    cluster = rng.integers(0, 5, n)
-    cluster[strata == 3] = 0  # stratum 3 has a single PSU
-    weights = rng.uniform(0.5, 3.0, n)
-    weights[:4] = 0.0
-    level = rng.integers(-1, 3, n)
-    y = np.column_stack([rng.random(n) < 0.3, rng.normal(size=n)]).astype(float)
-    y[rng.random(n) < 0.1, 0] = np.nan
-    y[rng.random(n) < 0.05, 1] = np.nan
-    frame = pd.DataFrame({"s": strata, "c": cluster if clustered else np.arange(n), "w": weights,
-                          "g": level, "y0": y[:, 0], "y1": y[:, 1]})
-    design = Design(frame, strata="s", psu="c", weights="w", nest=True, lonely_psu="adjust")
-    ours = domain_means(y, level, 3, weights, Clusters.from_codes(strata, cluster if clustered else None, weights))
-    assert design.df == Clusters.from_codes(strata, cluster if clustered else None, weights).df
-    for j, name in enumerate(["y0", "y1"]):
-        table = design.mean(name, by="g", na="drop").tidy().set_index("g")
-        assert_allclose(ours.mean[:, j], table.loc[[0, 1, 2], "estimate"], rtol=1e-12)
-        assert_allclose(ours.se[:, j], table.loc[[0, 1, 2], "se"], rtol=1e-10)
+    kids = ecd.growth.synthetic_survey(500, random_state=21)
+    kids.loc[kids.index[:40], "area"] = None
+    kids.loc[kids.index[6:9], "sw"] = 0.0
+    kids.loc[kids["strata"] == kids["strata"].max(), "cluster"] = kids["cluster"].min()  # one PSU
+    design_columns = dict(sw="sw", cluster="cluster", strata="strata") if clustered else dict(sw="sw")
+    table = ecd.growth.prevalence(kids, measure="measure", typeres="area", **design_columns).set_index("Group")
+
+    z = ecd.growth.zscores(kids, measure="measure")
+    flag, zlen = (z[c].to_numpy(dtype=float, na_value=np.nan) for c in ("flen", "zlen"))
+    frame = kids.assign(
+        stunted=np.where(flag == 0, zlen < -2, np.nan),
+        area_group=kids["area"].fillna("unknown"),
+    )
+    if clustered:
+        design = Design(frame, strata="strata", psu="cluster", weights="sw", nest=True, lonely_psu="adjust")
+    else:
+        design = Design(frame, weights="sw")
+    expected = design.mean("stunted", by="area_group", na="drop").tidy().set_index("area_group")
+    t = stats.t.ppf(0.975, design.df)
+    for level in ("Rural", "Urban"):
+        got = table.loc[f"Area: {level}"]
+        p, se = expected.loc[level, ["estimate", "se"]]
+        half = t * se / (p * (1 - p))
+        ci = special.expit(special.logit(p) + np.array([-half, half]))
+        assert_allclose(got[["HA_2_r", "HA_2_se", "HA_2_ll", "HA_2_ul"]].to_numpy(float),
+                        100 * np.array([p, se, *ci]), rtol=1e-10)
+        assert got["HAZ_unwpop"] == expected.loc[level, "n"]
 
 
 def test_invariant_to_weight_scale_and_row_order():

@@ -6,12 +6,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import sparse, special, stats
 
 from ecd.errors import DesignError, EcdWarning, SchemaError
+from ecd.survey import Design
 
 from . import _inputs
-from ._domains import Clusters, PreparedOutcomes
 from ._zscores import Measurements, compute, read_measurements
 
 __all__ = ["prevalence", "PREVALENCE_COLUMNS", "TIDY_COLUMNS"]
@@ -295,10 +295,6 @@ def prevalence(
     x = _take(x, rows)
     survey_path = cluster is not None or strata is not None
     simple_path = not survey_path and bool(np.all(weights == 1))
-    design = Clusters.from_codes(strata_codes, cluster_codes, weights)
-    t_prev = _t_quantile(design.df)
-    # anthro's closed-form means (simple and weighted paths) use all N rows: df = N - 1
-    t_mean = t_prev if survey_path else _t_quantile(rows.size - 1)
 
     y, meta = _outcomes(x)
     is_prev = np.array([m[2] == "prevalence" for m in meta])
@@ -308,11 +304,16 @@ def prevalence(
                           ("mothered", mothered), ("othergr", othergr))
         if name is not None
     }  # fmt: skip
-    prepared = PreparedOutcomes(y, weights, design, spread=np.flatnonzero(~is_prev))
+    groupings = _groupings(x, extra, sort=survey_path)
+    design, names = _survey_design(y, weights, strata_codes, cluster_codes, groupings)
+    t_prev = _t_quantile(design.df)
+    # anthro's closed-form means (simple and weighted paths) use all N rows: df = N - 1
+    t_mean = t_prev if survey_path else _t_quantile(rows.size - 1)
+    sums = _RowSums(y, weights, spread=np.flatnonzero(~is_prev))
     blocks = []
-    for title, labels, codes in _groupings(x, extra, sort=survey_path):
-        dm = prepared.by(codes, len(labels))
-        mean, se = dm.mean, dm.se
+    for g, (title, labels, codes) in enumerate(groupings):
+        dm = sums.by(codes, len(labels))
+        mean, se = _design_means(design, names, None if title == "All" else f"g{g}", len(labels))
         low, high = _logit_ci(mean, se, t_prev)
         low = np.where(is_prev, low, mean - t_mean * se)
         high = np.where(is_prev, high, mean + t_mean * se)
@@ -325,6 +326,99 @@ def prevalence(
     if tidy:
         return _tidy(blocks, meta, is_prev)
     return _wide(blocks, meta)
+
+
+def _survey_design(
+    y: np.ndarray,
+    weights: np.ndarray,
+    strata: np.ndarray | None,
+    cluster: np.ndarray | None,
+    groupings: list[tuple[str, list[str], np.ndarray]],
+) -> tuple[Design, list[str]]:
+    """One ``ecd.survey`` design holding the outcomes and the grouping codes.
+
+    anthro's design: clusters nested in strata, every child a PSU without
+    ``cluster``, ``survey.lonely.psu = "adjust"``. A grouping code of -1 (a
+    child outside every level, e.g. of unknown sex) becomes a level of its own
+    that is never shown: the child stays in the design, as in R's ``subset``.
+    """
+    names = [f"y{j}" for j in range(y.shape[1])]
+    columns: dict[str, np.ndarray] = {"w": weights}
+    columns.update(zip(names, y.T))
+    for g, (_, labels, codes) in enumerate(groupings):
+        columns[f"g{g}"] = np.where(codes < 0, len(labels), codes)
+    if strata is not None:
+        columns["strata"] = strata
+    if cluster is not None:
+        columns["cluster"] = cluster
+    frame = pd.DataFrame(columns, copy=False)
+    design = Design(
+        frame,
+        strata="strata" if strata is not None else None,
+        psu="cluster" if cluster is not None else None,
+        weights="w",
+        nest=True,
+        lonely_psu="adjust",
+    )
+    return design, names
+
+
+def _design_means(design: Design, names: list[str], by: str | None, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means and SEs (levels x variables) of every outcome, each with its own missing values."""
+    # a level (or a level x variable) without valid values has no mean: NaN, quietly
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = design.mean(names, by=by, na="drop_each", vcov=False)
+    m = len(names)
+    d = len(result.domain_labels)
+    mean = np.full((n_levels, m), np.nan)
+    se = np.full((n_levels, m), np.nan)
+    level = np.zeros(1, dtype=np.int64) if by is None else result.domains[by].to_numpy(dtype=np.int64)
+    shown = level < n_levels
+    mean[level[shown]] = result.estimate.reshape(m, d).T[shown]
+    se[level[shown]] = result.se.reshape(m, d).T[shown]
+    se[np.isnan(mean)] = np.nan
+    return mean, se
+
+
+@dataclasses.dataclass(frozen=True)
+class _LevelSums:
+    """Arrays (levels x variables) that are sums over the valid rows of a level."""
+
+    weight: np.ndarray  # sum of weights (anthro's ``_pop``)
+    count: np.ndarray  # number of rows (``_unwpop``)
+    stdev: np.ndarray  # sqrt of the weighted variance times n/(n-1) (R ``svyvar``); NaN for prevalences
+
+
+class _RowSums:
+    """Per-row ``w``, ``1``, ``w·y`` and ``w·y²`` of the valid values, aggregated per grouping.
+
+    Counts, weighted counts and standard deviations are plain sums over a
+    level's rows, so each grouping costs one sparse product over the rows.
+    """
+
+    def __init__(self, y: np.ndarray, weights: np.ndarray, spread: np.ndarray):
+        ok = ~np.isnan(y)
+        y0 = np.where(ok, y, 0.0)
+        self.spread, self.v = spread, y.shape[1]
+        y_s, w = y0[:, spread], weights[:, None]
+        self.sums = np.hstack([ok * w, ok.astype(float), y_s * w, y_s * y_s * w])
+
+    def by(self, level: np.ndarray, n_levels: int) -> _LevelSums:
+        inside = np.flatnonzero(level >= 0)
+        to_levels = sparse.csr_array(
+            (np.ones(inside.size), (level[inside], inside)), shape=(n_levels, level.size)
+        )
+        totals = to_levels @ self.sums
+        v, s = self.v, self.spread.size
+        weight, count = totals[:, :v], totals[:, v:2 * v]
+        wy, wy2 = totals[:, 2 * v:2 * v + s], totals[:, 2 * v + s:]
+        stdev = np.full((n_levels, v), np.nan)
+        w_s, n_s = weight[:, self.spread], count[:, self.spread]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = wy / w_s
+            ss = np.maximum(wy2 - mean * wy, 0.0)
+            stdev[:, self.spread] = np.sqrt(ss / w_s * n_s / (n_s - 1))
+        return _LevelSums(weight=weight, count=count, stdev=stdev)
 
 
 def _wide(blocks: list, meta: list) -> pd.DataFrame:

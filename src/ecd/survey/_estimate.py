@@ -9,7 +9,7 @@ from ecd.survey import _ciprop
 from ecd.survey._codes import codes as _codes
 from ecd.survey._codes import row_labels as _rows
 from ecd.survey._results import ContrastResult, EstimateResult, ProportionResult
-from ecd.survey._variance import factor_covariance, factor_variances
+from ecd.survey._variance import design_variances, factor_covariance, factor_variances
 
 
 def _columns(design, cols, name):
@@ -145,7 +145,7 @@ def _variance(design, prep, z):
     return design._vfactors(z, prep.d, prep.D, prep.rows)
 
 
-def estimate(design, statistic, var, den, by, na, conf_level, override=None):
+def estimate(design, statistic, var, den, by, na, conf_level, override=None, vcov=True):
     """Mean, total or ratio by domain; returns the result (and the prepared rows
     when ``override`` supplies derived columns)."""
     if override is None:
@@ -193,8 +193,13 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None):
             z[j] = wr * (1.0 / W)[prep.d] if statistic == "mean" else w * yj
             with np.errstate(divide="ignore", invalid="ignore"):
                 svyvar[j] = prep.sums(r2) / W * nobs / (nobs - 1)
-    factors = tuple(_variance(design, prep, z))
-    var_flat = factor_variances(factors)
+    if vcov:
+        factors = tuple(_variance(design, prep, z))
+        var_flat = factor_variances(factors)
+    else:
+        factors = ()
+        var_flat = design_variances(design._stages, z, prep.d, prep.D, design.lonely_psu, prep.rows,
+                                    use_later_stages=design._has_fpc)
     se = np.sqrt(var_flat)
     W, nobs = Wm, nobsm
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -278,6 +283,9 @@ def contrast(result, contrasts, conf_level) -> ContrastResult:
     if not isinstance(contrasts, dict) or not contrasts:
         raise ParameterError("contrasts", "expected a non-empty dict {name: {term: coefficient}}.")
     _check_level(conf_level)
+    if not result.vcov_factors:
+        raise ParameterError("result", "has no covariances (it was computed with vcov=False); "
+                             "estimate again with vcov=True to form contrasts.")
     lookup = {t: i for i, t in enumerate(result.terms)}
     m = len(result.variables)
     for i, v in enumerate(result.variables):

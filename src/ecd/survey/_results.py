@@ -60,6 +60,9 @@ class EstimateResult:
     @cached_property
     def vcov_matrix(self) -> np.ndarray:
         """Covariance of the estimates (formed on first use from ``vcov_factors``)."""
+        if not self.vcov_factors:
+            raise ParameterError("vcov", "this result has standard errors only (it was computed with "
+                                 "vcov=False); estimate again with vcov=True for the covariance.")
         return factor_covariance(self.vcov_factors)
 
     @property

@@ -185,3 +185,74 @@ def check_lonely(stages: list[_Stage], lonely_psu: str, with_later: bool) -> Non
                 "stratum). Merge the stratum with a similar one, or choose "
                 'lonely_psu="remove", "certainty", "adjust" or "average" as in R survey.'
             )
+
+
+def design_variances(stages: list[_Stage], z: np.ndarray, dom: np.ndarray, n_dom: int,
+                     lonely_psu: str, rows: np.ndarray | None = None,
+                     use_later_stages: bool = True) -> np.ndarray:
+    """Variances only (the diagonal of :func:`design_factors`' covariance), variable-major.
+
+    Never forms a (clusters x variables * domains) matrix: influence values are
+    summed into the (cluster, domain) cells that hold rows, and a group's
+    contribution ``sum_c (t_c - mean)^2`` over its ``n_h`` clusters is
+    ``S2 - S1^2 / n_h`` from the cell sums (the clusters without rows of a
+    domain have ``t_c = 0``). Memory and time grow with the rows, not with
+    clusters x domains, which matters when every row is its own PSU.
+    """
+    first = stages[0]
+    out = _stage_variances(first, z, dom, n_dom, rows, lonely_psu, None)
+    if use_later_stages and len(stages) > 1:
+        multiplier_cluster = first.frac_group[first.group]
+        for s in range(1, len(stages)):
+            st = stages[s]
+            mult = multiplier_cluster[st.parent_of_group]
+            out = out + _stage_variances(st, z, dom, n_dom, rows, lonely_psu, mult)
+            multiplier_cluster = mult[st.group] * st.frac_group[st.group]
+    return out
+
+
+def _stage_variances(stage: _Stage, z: np.ndarray, dom: np.ndarray, n_dom: int,
+                     rows: np.ndarray | None, lonely_psu: str,
+                     multiplier: np.ndarray | None) -> np.ndarray:
+    """One stage's between-cluster variances (m * n_dom,), as ``_onestage`` without the factor."""
+    from ecd.survey._codes import codes
+
+    cl = stage.cluster if rows is None else stage.cluster[rows]
+    cell, used = codes(cl * n_dom + dom if n_dom > 1 else cl)
+    cell_group = stage.group[used // n_dom]
+    cell_dom = used % n_dom
+    n_cells, m, G = used.size, z.shape[0], stage.n_groups
+    key = cell_group * n_dom + cell_dom
+    s1 = np.empty((m, G * n_dom))
+    s2 = np.empty((m, G * n_dom))
+    for j in range(m):
+        t = np.bincount(cell, weights=z[j], minlength=n_cells)
+        s1[j] = np.bincount(key, weights=t, minlength=G * n_dom)
+        s2[j] = np.bincount(key, weights=t * t, minlength=G * n_dom)
+    s1 = s1.reshape(m, G, n_dom)
+    s2 = s2.reshape(m, G, n_dom)
+    n_h = stage.n_group
+    f = stage.f_group
+    lonely = (n_h == 1) & (f >= 1e-7)
+    within = s2 - s1 * s1 / n_h[None, :, None]
+    if lonely.any():
+        within[:, lonely] = s2[:, lonely] if lonely_psu == "adjust" else 0.0
+    scale = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
+    scale = np.where(f < 1e-7, 0.0, scale)
+    if multiplier is not None:
+        scale = scale * multiplier
+    within = within * scale[None, :, None]
+    if lonely_psu == "average" and lonely.any():
+        # as _onestage: strata (with rows of the domain) over strata with a
+        # variance, per parent; lonely groups add nothing
+        present = np.bincount(stage.group[cl] * n_dom + dom, minlength=G * n_dom).reshape(G, n_dom) > 0
+        par = stage.parent_of_group
+        n_str = np.zeros((stage.n_parents, n_dom))
+        n_ok = np.zeros((stage.n_parents, n_dom))
+        np.add.at(n_str, par, present.astype(float))
+        np.add.at(n_ok, par, (present & ~lonely[:, None]).astype(float))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(n_ok > 0, n_str / np.where(n_ok > 0, n_ok, 1.0), 0.0)
+        within = within * ratio[par][None, :, :]
+        within[:, lonely] = 0.0
+    return np.maximum(within.sum(axis=1), 0.0).reshape(m * n_dom)

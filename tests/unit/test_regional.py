@@ -1,6 +1,7 @@
 """ecd.regional: k-means typology against R's kmeans/scale, bad input, properties, profile."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,14 @@ def test_profile_on_warehouse_province():
     assert status[("crude_birth_rate", 2015)] == "missing"  # the 2015 yearbook copy stops before Gansu
     assert status[("births", 2022)] == "reported"
     assert (p["indicator"] == "gdp_per_capita").sum() == 9
+
+
+def test_unit_zh_covers_the_catalog_units_shown_in_the_province_chapter():
+    import ecd
+
+    codes = ["births", "crude_birth_rate", "urbanization_rate", "gdp_per_capita", "resident_population",
+             "imr", "u5mr", "nmr", "mmr", "imr_registered_pop", "nmr_registered_pop", "mmr_registered_pop"]
+    for c in codes:
+        zh = rg.unit_zh(ecd.catalog.indicator(c)["unit"])
+        assert not re.search(r"[A-Za-z]", zh), (c, zh)
+    assert rg.unit_zh("unknown unit") == "unknown unit"

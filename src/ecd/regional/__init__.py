@@ -12,5 +12,6 @@ from __future__ import annotations
 
 from ecd.regional._profile import profile
 from ecd.regional._typology import ProvinceTypology
+from ecd.regional._units import unit_zh
 
-__all__ = ["ProvinceTypology", "profile"]
+__all__ = ["ProvinceTypology", "profile", "unit_zh"]

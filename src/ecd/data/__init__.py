@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ecd.data._add import add
 from ecd.data._cite import source_line
 from ecd.data._load import load, origins, sources
 from ecd.data._readers import register_reader
@@ -32,7 +33,7 @@ from ecd.data._warehouse import BuildSummary
 from ecd.data._warehouse import build as _build
 from ecd.data._warehouse import check as _check
 
-__all__ = ["build", "check", "load", "catalog", "sources", "origins", "source_line", "BuildSummary", "register_reader"]
+__all__ = ["add", "build", "check", "load", "catalog", "sources", "origins", "source_line", "BuildSummary", "register_reader"]
 
 
 def build() -> BuildSummary:

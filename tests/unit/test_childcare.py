@@ -172,7 +172,7 @@ def test_warehouse_national_cohort_2024():
     assert tot.loc[2024, "children"] < b[[2022, 2023, 2024]].sum()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.floats(0, 2000), min_size=3, max_size=3), st.floats(0, 60), st.floats(0, 60), st.floats(0, 1))
 def test_children_between_zero_and_births(births, imr, extra, f):
     b = _births([2020, 2021, 2022], births)
@@ -210,7 +210,7 @@ def test_custom_column_names():
     assert_allclose(t.set_index(["year", "age"]).loc[(2022, 1), "children"], 10 * cc.survival(1, 5.0, 7.0))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 50)), min_size=5, max_size=5), st.floats(0, 1),
        st.lists(st.booleans(), min_size=5, max_size=5))
 def test_vectorised_cohorts_equal_scalar_survival(rates, f, gaps):

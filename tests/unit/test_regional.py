@@ -125,14 +125,14 @@ def test_invariant_to_units_and_shift(seed, scale, shift):
     assert _same_partition(a.labels_.tolist(), b.labels_.tolist())
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.integers(0, 10_000))
 def test_row_order_does_not_change_groups(seed):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.normal(size=(10, 2)) + np.repeat([[0, 0], [6, 6]], 5, axis=0), columns=["a", "b"],
                      index=[f"p{i}" for i in range(10)])
-    a = rg.ProvinceTypology(n_clusters=2, order_by="a").fit(X)
-    b = rg.ProvinceTypology(n_clusters=2, order_by="a").fit(X.sample(frac=1, random_state=seed))
+    a = rg.ProvinceTypology(n_clusters=2, order_by="a", n_init=3).fit(X)
+    b = rg.ProvinceTypology(n_clusters=2, order_by="a", n_init=3).fit(X.sample(frac=1, random_state=seed))
     pd.testing.assert_series_equal(a.labels_, b.labels_.loc[a.labels_.index])
 
 

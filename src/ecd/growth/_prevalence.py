@@ -394,14 +394,20 @@ class _RowSums:
 
     Counts, weighted counts and standard deviations are plain sums over a
     level's rows, so each grouping costs one sparse product over the rows.
+    Indicators derived from one z-score share their missing values, and so
+    their weight and count sums: one column per missing-value pattern.
     """
 
     def __init__(self, y: np.ndarray, weights: np.ndarray, spread: np.ndarray):
         ok = ~np.isnan(y)
-        y0 = np.where(ok, y, 0.0)
-        self.spread, self.v = spread, y.shape[1]
-        y_s, w = y0[:, spread], weights[:, None]
-        self.sums = np.hstack([ok * w, ok.astype(float), y_s * w, y_s * y_s * w])
+        first: dict[bytes, int] = {}
+        self.pattern = np.array([first.setdefault(np.packbits(ok[:, j]).tobytes(), len(first))
+                                 for j in range(y.shape[1])])
+        rep = np.array([int(np.argmax(self.pattern == k)) for k in range(len(first))])  # first column of each
+        y_s = np.where(ok[:, spread], y[:, spread], 0.0)
+        w, ok_p = weights[:, None], ok[:, rep]
+        self.spread, self.k = spread, rep.size
+        self.sums = np.hstack([ok_p * w, ok_p.astype(float), y_s * w, y_s * y_s * w])
 
     def by(self, level: np.ndarray, n_levels: int) -> _LevelSums:
         inside = np.flatnonzero(level >= 0)
@@ -409,17 +415,16 @@ class _RowSums:
             (np.ones(inside.size), (level[inside], inside)), shape=(n_levels, level.size)
         )
         totals = to_levels @ self.sums
-        v, s = self.v, self.spread.size
-        weight, count = totals[:, :v], totals[:, v:2 * v]
-        wy, wy2 = totals[:, 2 * v:2 * v + s], totals[:, 2 * v + s:]
-        stdev = np.full((n_levels, v), np.nan)
+        k, s = self.k, self.spread.size
+        weight, count = totals[:, :k][:, self.pattern], totals[:, k:2 * k][:, self.pattern]
+        wy, wy2 = totals[:, 2 * k:2 * k + s], totals[:, 2 * k + s:]
+        stdev = np.full(weight.shape, np.nan)
         w_s, n_s = weight[:, self.spread], count[:, self.spread]
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = wy / w_s
             ss = np.maximum(wy2 - mean * wy, 0.0)
             stdev[:, self.spread] = np.sqrt(ss / w_s * n_s / (n_s - 1))
         return _LevelSums(weight=weight, count=count, stdev=stdev)
-
 
 def _wide(blocks: list, meta: list) -> pd.DataFrame:
     position = {name: j for j, (name, _, _) in enumerate(meta)}

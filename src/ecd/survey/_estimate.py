@@ -9,7 +9,8 @@ from ecd.survey import _ciprop
 from ecd.survey._codes import codes as _codes
 from ecd.survey._codes import row_labels as _rows
 from ecd.survey._results import ContrastResult, EstimateResult, ProportionResult
-from ecd.survey._variance import design_variances, factor_covariance, factor_variances
+from ecd.survey._variance import (cell_variances, design_variances, factor_covariance,
+                                  factor_variances, stage_cells)
 
 
 def _columns(design, cols, name):
@@ -44,7 +45,8 @@ def _domains(design, by):
 
 
 def _values(design, cols, name, na, override=None):
-    """Numeric matrix (m variables x n rows), variable names and a row-validity mask."""
+    """Numeric matrix (m variables x n rows), variable names, a row-validity mask, the
+    missing-value matrix and whether the matrix is a fresh copy (not a view of the data)."""
     data = design.data
     mats, names = [], []
     for c in cols:
@@ -65,13 +67,14 @@ def _values(design, cols, name, na, override=None):
             mats.append(m)
             names.extend(f"{c}={lv}" for lv in levels)
     y = mats[0] if len(mats) == 1 else np.vstack(mats)
-    bad = np.isnan(y).any(axis=0)
+    nan = np.isnan(y)
+    bad = nan.any(axis=0)
     if na not in NA_OPTIONS:
         raise ParameterError("na", f"got {na!r}; expected one of {NA_OPTIONS}.")
     if bad.any() and na == "raise":
         which = [c for c in cols if c in data.columns and data[c].isna().any()]
         raise MissingDataError(f"{name} column(s) {which} missing in row(s) {_rows(data, bad)}; pass na=\"drop\" to leave those rows out (R's na.rm=TRUE) or impute them first.")
-    return y, tuple(names), ~bad
+    return y, tuple(names), ~bad, nan, len(mats) > 1
 
 
 NA_OPTIONS = ("raise", "drop", "drop_each")
@@ -92,6 +95,35 @@ def _domain_df(design, dcode, D):
     return (has_psu.sum(1) - has_str.reshape(D, -1).sum(1)).astype(float)
 
 
+def _value_part(design, cols, name, na, den, override):
+    """Values (m x rows used), denominators, per-variable validity (``drop_each``) and rows used."""
+    y, names, valid, nan, fresh = _values(design, cols, name, na, override)
+    x = None
+    if den is not None:
+        x, _, valid_x, nan_x, _ = _values(design, den, "den", na)
+        valid &= valid_x
+    if na == "drop_each" and not valid.all():
+        # each variable keeps its own rows: a missing value takes the row out
+        # of that variable's domains only (weight 0 there), as one call per variable
+        if den is not None:
+            nan |= nan_x
+            x = np.where(nan, 0.0, x)
+        if fresh:  # our own copy: zero the missing values in place
+            np.copyto(y, 0.0, where=nan)
+        else:
+            y = np.where(nan, 0.0, y)
+        part = (names, y, x, ~nan, None)
+    elif valid.all():  # no copies: row subsets only when values are missing
+        part = (names, y, x, None, None)
+    else:
+        rows = np.flatnonzero(valid)
+        part = (names, y[:, valid], None if x is None else x[:, valid], None, rows)
+    for a in part[1:4]:
+        if isinstance(a, np.ndarray) and a.base is None:
+            a.flags.writeable = False  # shared by later calls through the cache
+    return part
+
+
 class _Prepared:
     """Rows, domains and values shared by the estimators."""
 
@@ -110,31 +142,22 @@ class _Prepared:
             cached = design._domain_cache[key] = (dcode, by_cols, table, labels, df, nrow)
         self.dcode_all, self.by, self.table, self.labels, self.df, self.nrow = cached
         self.D = len(self.labels)
-        y, self.names, valid = _values(design, cols, name, na, override)
+        # the values of the last variables asked for are kept too: the same
+        # indicators by several domain columns (one call per column) reuse them
+        vkey = None if override is not None else (tuple(cols), name, na, None if den is None else tuple(den))
+        vcache = design.__dict__.setdefault("_values_cache", {})
+        part = vcache.get(vkey) if vkey is not None else None
+        if part is None:
+            part = _value_part(design, cols, name, na, den, override)
+            if vkey is not None:
+                vcache.clear()
+                vcache[vkey] = part
+        self.names, self.y, self.x, self.valid, self.rows = part
         self.m = len(self.names)
-        if den is not None:
-            x, _, valid_x = _values(design, den, "den", na)
-            valid &= valid_x
-        self.valid = None
-        if na == "drop_each" and not valid.all():
-            # each variable keeps its own rows: a missing value takes the row out
-            # of that variable's domains only (weight 0 there), as one call per variable
-            ok = ~np.isnan(y)
-            if den is not None:
-                ok &= ~np.isnan(x)
-                x = np.where(ok, x, 0.0)
-            self.valid = ok
-            self.rows = None
-            self.y, self.w, self.d = np.where(ok, y, 0.0), design._w, self.dcode_all
-            self.x = x if den is not None else None
-        elif valid.all():  # no copies: row subsets only when values are missing
-            self.rows = None
-            self.y, self.w, self.d = y, design._w, self.dcode_all
-            self.x = x if den is not None else None
+        if self.rows is None:
+            self.w, self.d = design._w, self.dcode_all
         else:
-            self.rows = np.flatnonzero(valid)
-            self.y, self.w, self.d = y[:, valid], design._w[valid], self.dcode_all[valid]
-            self.x = x[:, valid] if den is not None else None
+            self.w, self.d = design._w[self.rows], self.dcode_all[self.rows]
 
     def sums(self, v):
         return np.bincount(self.d, weights=v, minlength=self.D)
@@ -163,37 +186,73 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None, vco
              else np.bincount(prep.d, weights=(prep.w != 0).astype(float), minlength=D))
     W1 = prep.sums(prep.w)
     est = np.empty((m, D))
-    z = np.empty_like(prep.y)
+    # SEs only, one stage's variance: influence totals go straight to the
+    # (PSU, domain) cells, never through a row-level influence matrix
+    by_cells = not vcov and (len(design._stages) == 1 or not design._has_fpc)
+    if by_cells:
+        cell, cell_group, cell_dom = stage_cells(design._stages[0], prep.d, D, prep.rows)
+        n_cells = cell_group.size
+        totals = np.empty((m, n_cells))
+    else:
+        z = np.empty_like(prep.y)
     svyvar = np.empty((m, D))
     Wm, nobsm, countm = np.empty((m, D)), np.empty((m, D)), np.empty((m, D))
+    # variables with the same missing rows (common with na="drop_each": indicators
+    # derived from one measurement) share their weights and counts
+    patterns: dict[bytes, tuple] = {}
+    cell_w_all = (np.bincount(cell, weights=prep.w, minlength=n_cells)
+                     if by_cells and prep.valid is None else None)
     for j in range(m):
         yj = prep.y[j]
         if prep.valid is None:
             w, W, nobs, count = prep.w, W1, nobs1, count1
         else:
             ok = prep.valid[j]
-            w = prep.w * ok
-            W = prep.sums(w)
-            count = np.bincount(prep.d, weights=ok.astype(float), minlength=D)
-            nobs = np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D)
+            key = np.packbits(ok).tobytes()
+            shared = patterns.get(key)
+            if shared is None:
+                w = prep.w * ok
+                W = prep.sums(w)
+                count = np.bincount(prep.d, weights=ok.astype(float), minlength=D)
+                nobs = np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D)
+                cell_w = np.bincount(cell, weights=w, minlength=n_cells) if by_cells else None
+                shared = patterns[key] = (w, W, nobs, count, cell_w)
+            w, W, nobs, count = shared[:4]
         Wm[j], nobsm[j], countm[j] = W, nobs, count
-        Y = prep.sums(w * yj)
+        wy = w * yj
+        Y = prep.sums(wy)
+        if by_cells:
+            cell_y = np.bincount(cell, weights=wy, minlength=n_cells)
         if statistic == "ratio":
-            X = prep.sums(w * prep.x[j])
+            wx = w * prep.x[j]
+            X = prep.sums(wx)
             est[j] = Y / X
-            z[j] = w * (yj - est[j][prep.d] * prep.x[j]) / X[prep.d]
+            if by_cells:
+                cell_x = np.bincount(cell, weights=wx, minlength=n_cells)
+                totals[j] = (cell_y - est[j][cell_dom] * cell_x) / X[cell_dom]
+            else:
+                z[j] = w * (yj - est[j][prep.d] * prep.x[j]) / X[prep.d]
         else:
             mean = Y / W
             est[j] = mean if statistic == "mean" else Y
             wr = yj - mean[prep.d]
             r2 = wr * wr
-            wr *= w
             r2 *= w
-            # mean: w (y - mean) / W; total: w y
-            z[j] = wr * (1.0 / W)[prep.d] if statistic == "mean" else w * yj
             with np.errstate(divide="ignore", invalid="ignore"):
                 svyvar[j] = prep.sums(r2) / W * nobs / (nobs - 1)
-    if vcov:
+            # mean: w (y - mean) / W; total: w y
+            if by_cells and statistic == "mean":
+                cell_w = shared[4] if prep.valid is not None else cell_w_all
+                totals[j] = (cell_y - mean[cell_dom] * cell_w) / W[cell_dom]
+            elif by_cells:
+                totals[j] = cell_y
+            else:
+                wr *= w
+                z[j] = wr * (1.0 / W)[prep.d] if statistic == "mean" else wy
+    if by_cells:
+        factors = ()
+        var_flat = cell_variances(design._stages[0], totals, cell_group, cell_dom, D, design.lonely_psu)
+    elif vcov:
         factors = tuple(_variance(design, prep, z))
         var_flat = factor_variances(factors)
     else:

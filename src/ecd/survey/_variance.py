@@ -215,18 +215,36 @@ def _stage_variances(stage: _Stage, z: np.ndarray, dom: np.ndarray, n_dom: int,
                      rows: np.ndarray | None, lonely_psu: str,
                      multiplier: np.ndarray | None) -> np.ndarray:
     """One stage's between-cluster variances (m * n_dom,), as ``_onestage`` without the factor."""
+    cell, cell_group, cell_dom = stage_cells(stage, dom, n_dom, rows)
+    totals = np.empty((z.shape[0], cell_group.size))
+    for j in range(z.shape[0]):
+        totals[j] = np.bincount(cell, weights=z[j], minlength=cell_group.size)
+    return cell_variances(stage, totals, cell_group, cell_dom, n_dom, lonely_psu, multiplier)
+
+
+def stage_cells(stage: _Stage, dom: np.ndarray, n_dom: int,
+                rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (cluster, domain) cells holding rows: cell of each row, group and domain of each cell."""
     from ecd.survey._codes import codes
 
     cl = stage.cluster if rows is None else stage.cluster[rows]
     cell, used = codes(cl * n_dom + dom if n_dom > 1 else cl)
-    cell_group = stage.group[used // n_dom]
-    cell_dom = used % n_dom
-    n_cells, m, G = used.size, z.shape[0], stage.n_groups
+    return cell, stage.group[used // n_dom], used % n_dom
+
+
+def cell_variances(stage: _Stage, totals: np.ndarray, cell_group: np.ndarray, cell_dom: np.ndarray,
+                   n_dom: int, lonely_psu: str, multiplier: np.ndarray | None = None) -> np.ndarray:
+    """Between-cluster variances (m * n_dom,) from influence totals per cell (m x cells).
+
+    A group's contribution ``sum_c (t_c - mean)^2`` over its ``n_h`` clusters is
+    ``S2 - S1^2 / n_h``: clusters without rows of a domain have ``t_c = 0``.
+    """
+    m, G = totals.shape[0], stage.n_groups
     key = cell_group * n_dom + cell_dom
     s1 = np.empty((m, G * n_dom))
     s2 = np.empty((m, G * n_dom))
     for j in range(m):
-        t = np.bincount(cell, weights=z[j], minlength=n_cells)
+        t = totals[j]
         s1[j] = np.bincount(key, weights=t, minlength=G * n_dom)
         s2[j] = np.bincount(key, weights=t * t, minlength=G * n_dom)
     s1 = s1.reshape(m, G, n_dom)
@@ -245,7 +263,8 @@ def _stage_variances(stage: _Stage, z: np.ndarray, dom: np.ndarray, n_dom: int,
     if lonely_psu == "average" and lonely.any():
         # as _onestage: strata (with rows of the domain) over strata with a
         # variance, per parent; lonely groups add nothing
-        present = np.bincount(stage.group[cl] * n_dom + dom, minlength=G * n_dom).reshape(G, n_dom) > 0
+        present = np.zeros((G, n_dom), dtype=bool)
+        present[cell_group, cell_dom] = True
         par = stage.parent_of_group
         n_str = np.zeros((stage.n_parents, n_dom))
         n_ok = np.zeros((stage.n_parents, n_dom))

@@ -92,3 +92,19 @@ def test_se_only_result_refuses_covariances():
         result.vcov
     with pytest.raises(ParameterError, match="vcov=True"):
         design.contrast(result, {"a - b": {"a": 1, "b": -1}})
+
+
+def test_repeated_calls_by_other_domains_give_fresh_numbers_and_leave_data_alone():
+    # the values of the last variables are reused by the next call (another `by`);
+    # every call must still equal the same call on a new design, and the data stay as given
+    df = sample(4)
+    before = df.copy()
+    design = Design(df, strata="stratum", psu="psu", weights="weight", lonely_psu="adjust")
+    calls = [(["y", "b"], "g", "drop_each"), (["y", "b"], "h", "drop_each"), (["y", "b"], None, "drop_each"),
+             (["y"], "g", "drop"), (["y", "b"], "h", "drop")]
+    for cols, by, na in calls:
+        for vcov in (True, False):
+            again = design.mean(cols, by=by, na=na, vcov=vcov).tidy()
+            fresh = Design(df, strata="stratum", psu="psu", weights="weight", lonely_psu="adjust")
+            pd.testing.assert_frame_equal(again, fresh.mean(cols, by=by, na=na, vcov=vcov).tidy())
+    pd.testing.assert_frame_equal(df, before)

@@ -263,7 +263,9 @@ def prevalence(
     z-scores are set missing; children with oedema count below -3 SD for
     weight-for-age, BMI and weight-for-length/height (and in their
     denominators) but are left out of the means. Standard errors are
-    Taylor-linearized for the design (strata, clusters, weights); CIs of
+    Taylor-linearized for the design (strata, clusters, weights) by
+    :class:`ecd.survey.Design` (one design per call, every indicator in one
+    ``mean(..., na="drop_each")`` per grouping); CIs of
     prevalences are logit intervals and of means t intervals, both with the
     design's degrees of freedom (PSUs minus strata). Without cluster and
     strata every child is a PSU, which reproduces anthro's closed forms.

@@ -8,7 +8,8 @@ the covariance of all estimates (domains and variables) for contrasts.
 
 Many indicators by the same domains are one call:
 ``design.mean(["stunted", "wasted", ...], by="area", na="drop_each")`` gives the
-numbers of one call per variable (each with its own missing values) in one pass.
+numbers of one call per variable (each with its own missing values) in one pass;
+``vcov=False`` skips what only the covariance needs (standard errors only).
 
 >>> import pandas as pd
 >>> from ecd.survey import Design

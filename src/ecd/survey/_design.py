@@ -294,8 +294,9 @@ class Design:
         vcov : bool
             Keep what the covariance of the estimates needs (``result.vcov``,
             :meth:`contrast`). ``False`` computes the standard errors only, from
-            sums over (PSU, domain) cells: the same numbers, much less memory and
-            time when there are many PSUs (every row a PSU) times domains.
+            sums over (PSU, domain) cells: the same numbers up to rounding, with
+            much less memory and time when there are many PSUs (every row a PSU)
+            times domains; ``result.vcov`` and :meth:`contrast` then refuse it.
 
         Returns
         -------

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import ecd.growth
-from ecd.errors import DesignError, EcdWarning
+from ecd.errors import DataError, DesignError, EcdWarning
 
 READ = dict(keep_default_na=False, na_values=["NA"])
 TEXT = {c: str for c in ("measure", "oedema", "typeres", "gregion", "mothered", "othergr")}
@@ -106,6 +106,12 @@ def test_design_row_rules(survey):
     data.loc[data.index[7], "sw"] = -1.0
     with pytest.raises(DesignError, match="negative"), pytest.warns(EcdWarning):
         ecd.growth.prevalence(data, **BASE, sw="sw", cluster="cluster", strata="strata")
+
+
+def test_no_child_left_is_a_data_error():
+    kids = ecd.growth.synthetic_survey(50, random_state=2).assign(age=2000.0)
+    with pytest.raises(DataError, match="of 50 rows, 50 are older than 1826 days"), pytest.warns(EcdWarning):
+        ecd.growth.prevalence(kids, measure="measure", sw="sw", cluster="cluster", strata="strata")
 
 
 def test_empty_groups_have_zero_counts_and_missing_estimates():

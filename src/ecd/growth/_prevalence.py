@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, special, stats
 
-from ecd.errors import DesignError, EcdWarning, SchemaError
+from ecd.errors import DataError, DesignError, EcdWarning, SchemaError
 from ecd.survey import Design
 
 from . import _inputs
@@ -294,6 +294,12 @@ def prevalence(
             stacklevel=2,
         )
     weights, strata_codes, cluster_codes, rows = _design(df, np.flatnonzero(~too_old), sw, cluster, strata)
+    if rows.size == 0:
+        raise DataError(
+            f"no child is left to estimate prevalences from: of {len(df)} rows, {int(too_old.sum())} are "
+            f"older than {MAX_DAYS} days and the rest have a missing cluster or stratum. Expected "
+            "children aged 0-59 months with their design columns filled in."
+        )
     x = _take(x, rows)
     survey_path = cluster is not None or strata is not None
     simple_path = not survey_path and bool(np.all(weights == 1))

@@ -235,7 +235,7 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None, vco
         else:
             mean = Y / W
             est[j] = mean if statistic == "mean" else Y
-            wr = yj - mean[prep.d]
+            wr = yj - mean.take(prep.d)  # take: faster than indexing, same values
             r2 = wr * wr
             r2 *= w
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -248,7 +248,7 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None, vco
                 totals[j] = cell_y
             else:
                 wr *= w
-                z[j] = wr * (1.0 / W)[prep.d] if statistic == "mean" else wy
+                z[j] = wr * (1.0 / W).take(prep.d) if statistic == "mean" else wy
     if by_cells:
         factors = ()
         var_flat = cell_variances(design._stages[0], totals, cell_group, cell_dom, D, design.lonely_psu)

@@ -233,23 +233,22 @@ def coverage(df: pd.DataFrame, levels: dict | None = None, *, indicator: str = "
     elif not isinstance(levels, dict):
         raise ParameterError("levels", f"expected a dict {{geo: level}}, found {type(levels).__name__}.")
     has_src = "source_id" in d.columns
-    cells = (d.assign(_src=d["source_id"] if has_src else "")
-             .groupby([indicator, geo, year], sort=True)
-             .agg(n_obs=(value, "size"), _n_src=("_src", "nunique"))
-             .reset_index()
-             .rename(columns={indicator: "indicator", geo: "geo", year: "year"}))
-    cells["year"] = cells["year"].astype("int64")
+    # One pass over the rows for the per-series summary; the (indicator, geo, year) cells are kept
+    # as a plain column selection and only de-duplicated when a matrix is asked for.
+    cells = d[[indicator, geo, year]].rename(columns={indicator: "indicator", geo: "geo", year: "year"})
+    cols = ["indicator", "geo", "level", "n_years", "first_year", "last_year", "n_obs", "n_sources"]
     if cells.empty:
-        cols = ["indicator", "geo", "level", "n_years", "first_year", "last_year", "n_obs", "n_sources"]
-        return CoverageResult(pd.DataFrame(columns=cols), cells.drop(columns="_n_src"))
-    src = (d.assign(_src=d["source_id"] if has_src else "")
-           .groupby([indicator, geo])["_src"].nunique().rename("n_sources"))
-    src.index = src.index.set_names(["indicator", "geo"])
-    table = (cells.groupby(["indicator", "geo"], sort=True)
-             .agg(n_years=("year", "size"), first_year=("year", "min"), last_year=("year", "max"),
-                  n_obs=("n_obs", "sum"))
-             .join(src).reset_index())
+        return CoverageResult(pd.DataFrame(columns=cols), cells.reset_index(drop=True))
+    cells = cells.astype({"year": "int64"})
+    aggs = {"n_years": (year, "nunique"), "first_year": (year, "min"), "last_year": (year, "max"),
+            "n_obs": (year, "size")}
+    if has_src:
+        aggs["n_sources"] = ("source_id", "nunique")
+    table = d.groupby([indicator, geo], sort=True).agg(**aggs).reset_index()
+    table = table.rename(columns={indicator: "indicator", geo: "geo"})
+    if not has_src:
+        table["n_sources"] = 1
     table.insert(2, "level", [levels.get(g, "other") for g in table["geo"]])
     for c in ("n_years", "first_year", "last_year", "n_obs", "n_sources"):
         table[c] = table[c].astype("int64")
-    return CoverageResult(table, cells.drop(columns="_n_src"))
+    return CoverageResult(table[cols], cells.reset_index(drop=True))

@@ -73,7 +73,7 @@ class CoverageResult:
             Inclusive year range of the columns; default the observed range.
             Every year in the range is a column, so gaps show as zeros.
         """
-        c = self.cells[self.cells["geo"] == geo]
+        c = self.cells[self.cells["geo"] == geo].drop_duplicates()
         if c.empty:
             return pd.DataFrame(dtype="int64")
         lo, hi = years if years is not None else (int(c["year"].min()), int(c["year"].max()))

@@ -437,30 +437,31 @@ class _RowSums:
 def _wide(blocks: list, meta: list) -> pd.DataFrame:
     position = {name: j for j, (name, _, _) in enumerate(meta)}
     means = {name: j for j, (name, _, kind) in enumerate(meta) if kind == "mean"}
-    frames = []
-    for _, _, group, r, se, ll, ul, dm in blocks:
-        data: dict[str, object] = {"Group": group}
-        for prefix, count, _ in INDICES:
-            first = position[prefix + CUTOFFS[0][0]]
-            data[f"{count}_pop"] = dm.weight[:, first]
-            data[f"{count}_unwpop"] = dm.count[:, first]
-            for suffix, _, _ in CUTOFFS:
-                j = position[prefix + suffix]
-                for s, arr in zip(STATS, (r, se, ll, ul)):
-                    data[f"{prefix}{suffix}_{s}"] = arr[:, j]
-            j = means[prefix]
+    # every block's rows stacked first, so the table is built once
+    group = [label for block in blocks for label in block[2]]
+    r, se, ll, ul = (np.vstack([block[k] for block in blocks]) for k in range(3, 7))
+    weight, count, stdev = (np.vstack([getattr(block[7], f) for block in blocks]) for f in ("weight", "count", "stdev"))
+    data: dict[str, object] = {"Group": group}
+    for prefix, total, _ in INDICES:
+        first = position[prefix + CUTOFFS[0][0]]
+        data[f"{total}_pop"] = weight[:, first]
+        data[f"{total}_unwpop"] = count[:, first]
+        for suffix, _, _ in CUTOFFS:
+            j = position[prefix + suffix]
             for s, arr in zip(STATS, (r, se, ll, ul)):
-                data[f"{prefix}_{s}"] = arr[:, j]
-            data[f"{prefix}_stdev"] = dm.stdev[:, j]
-        first = position[COMBINED[0]]
-        data[f"{COMBINED[0]}_pop"] = dm.weight[:, first]
-        data[f"{COMBINED[0]}_unwpop"] = dm.count[:, first]
-        for combined in COMBINED:
-            j = position[combined]
-            for s, arr in zip(STATS, (r, se, ll, ul)):
-                data[f"{combined}_{s}"] = arr[:, j]
-        frames.append(pd.DataFrame(data))
-    return pd.concat(frames, ignore_index=True)[PREVALENCE_COLUMNS]
+                data[f"{prefix}{suffix}_{s}"] = arr[:, j]
+        j = means[prefix]
+        for s, arr in zip(STATS, (r, se, ll, ul)):
+            data[f"{prefix}_{s}"] = arr[:, j]
+        data[f"{prefix}_stdev"] = stdev[:, j]
+    first = position[COMBINED[0]]
+    data[f"{COMBINED[0]}_pop"] = weight[:, first]
+    data[f"{COMBINED[0]}_unwpop"] = count[:, first]
+    for combined in COMBINED:
+        j = position[combined]
+        for s, arr in zip(STATS, (r, se, ll, ul)):
+            data[f"{combined}_{s}"] = arr[:, j]
+    return pd.DataFrame(data)[PREVALENCE_COLUMNS]
 
 
 def _tidy(blocks: list, meta: list, is_prev: np.ndarray) -> pd.DataFrame:

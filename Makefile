@@ -31,6 +31,7 @@ system:
 
 book: setup system
 	$(VENV)/bin/ecd build --publish -j $(JOBS)
+	@echo "the book: $(CURDIR)/build/current/index.html (PDF: build/current/book.pdf when Chromium is installed)"
 
 test: setup system
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)

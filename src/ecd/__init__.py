@@ -6,7 +6,7 @@ Subpackages load on first use, so ``import ecd`` is cheap::
     df = ecd.data.load("nmr", area=["urban", "rural"])
 
 Public subpackages: ``data``, ``catalog``, ``survey``, ``growth``, ``development``,
-``inequality``, ``trends``, ``childcare``, ``tables``, ``viz``, ``book``; plus
+``inequality``, ``trends``, ``childcare``, ``regional``, ``compare``, ``tables``, ``viz``, ``book``, ``scaffold``; plus
 ``errors`` and ``paths``.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBPACKAGES = (
-    "book", "catalog", "childcare", "data", "development", "errors", "growth", "inequality",
-    "paths", "survey", "tables", "trends", "viz",
+    "book", "catalog", "childcare", "compare", "data", "development", "errors", "growth", "inequality",
+    "paths", "regional", "scaffold", "survey", "tables", "trends", "viz",
 )
 
 __all__ = ["__version__", *_SUBPACKAGES]

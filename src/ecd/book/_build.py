@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-import nbformat
 
 import ecd
 from ecd import paths
@@ -104,8 +103,8 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def _render_key(m: Manifest, group: list[Chapter], executed: dict) -> str:
-    parts = {c.id: _cache.sha256_bytes(Path(executed[c.id]).read_bytes()) for c in group}
+def _render_key(m: Manifest, group: list[Chapter], keys: dict) -> str:
+    parts = {c.id: keys[c.id] for c in group}  # an execution key determines the executed notebook
     c0 = group[0]
     prose = (paths.home() / c0.prose).read_text(encoding="utf-8") if c0.prose else ""
     parts.update({"templates": _cache.hash_path(TEMPLATES), "prose": _cache.sha256_text(prose),
@@ -123,6 +122,8 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
     cites = {"entries": bib or {}, "order": []}
     parts, numbers, tables, figures = [], {}, {}, {}
     for c in group:
+        import nbformat  # heavy (jsonschema): only when something is rendered
+
         nb = nbformat.read(executed[c.id], as_version=4)
         outs = _render.collect(nb)
         suffix = f"--{c.id.split('--', 1)[1]}" if c.section else ""
@@ -188,6 +189,7 @@ def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = Fal
           executor: str = "local", scheduler: str | None = None, pdf: bool | None = None, log=None) -> BuildResult:
     """Build the book; see the module docstring and README for the exit codes."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    _cache.reset()
     m = load_manifest(overrides=overrides)
     for o in only:
         if o not in m.groups:
@@ -233,8 +235,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
         store = _exec_store(key) / "notebook.ipynb"
         selected = not only or c.group in only
         if store.exists() and (not force or not selected):
-            shutil.copyfile(store, out)
-            executed[c.id] = out
+            executed[c.id] = store  # copied into the run folder below, unless nothing changed at all
             states[c.id].state, states[c.id].cache_hit = "cached", True
             continue
         if not selected:
@@ -311,7 +312,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
     prev = current_release()
     site_key = None
     if render and all(c.id in executed for c in m.chapters) and not force:
-        site_key = _cache.combine({"render": [_render_key(m, [c for c in m.chapters if c.group == g], executed)
+        site_key = _cache.combine({"render": [_render_key(m, [c for c in m.chapters if c.group == g], keys)
                                               for g in m.groups],
                                    "manifest": _cache.hash_path(m.path), "pdf": str(pdf)})
         if publish and prev is not None and (prev / "site.key").exists() and (prev / "site.key").read_text() == site_key:
@@ -325,6 +326,11 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
                       "fallbacks": [], "required_failed": [], "chapters": result.chapters, "messages": result.messages}
             _write_status(run_dir, status, m)
             return result
+    for cid, path in list(executed.items()):
+        if path.parent != run_dir / "notebooks":
+            out = run_dir / "notebooks" / f"{cid}.ipynb"
+            shutil.copyfile(path, out)
+            executed[cid] = out
     site = run_dir / "site"
     site.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(TEMPLATES / "style.css", site / "style.css")
@@ -346,7 +352,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
             rec = None
             if ok:
                 try:
-                    rkey = _render_key(m, group, executed)
+                    rkey = _render_key(m, group, keys)
                     rstore = paths.cache_dir() / "render" / f"{rkey}.json"
                     if rstore.exists():
                         rec = json.loads(rstore.read_text(encoding="utf-8"))
@@ -514,6 +520,7 @@ def _write_status(run_dir: Path, status: dict, m: Manifest) -> None:
 # ----------------------------------------------------------------------------- status (fresh / stale)
 def status(overrides: dict | None = None) -> list[dict]:
     """Per chapter: fresh (cached result matches) or stale, and which key parts changed."""
+    _cache.reset()
     m = load_manifest(overrides=overrides)
     step_keys = data_step_keys(m)
     out = []

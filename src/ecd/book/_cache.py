@@ -33,25 +33,48 @@ def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
+# Within one build the same files are hashed for many chapters (31 province
+# sections share their inputs): file digests are memoized by identity and stat,
+# and the memo is cleared at the start of every build (``reset``), so nothing is
+# ever reused across builds.
+_FILE_MEMO: dict = {}
+
+
+def reset() -> None:
+    """Forget every memoized digest (called at the start of each build and status)."""
+    _FILE_MEMO.clear()
+    src_hash.cache_clear()
+    env_hash.cache_clear()
+
+
+def _file_digest(p: Path) -> bytes:
+    st = p.stat()
+    key = (str(p), st.st_ino, st.st_size, st.st_mtime_ns)
+    d = _FILE_MEMO.get(key)
+    if d is None:
+        d = _FILE_MEMO[key] = hashlib.sha256(p.read_bytes()).digest()
+    return d
+
+
 def hash_path(path: Path) -> str:
     """Hash a file's bytes, or a folder's files (relative names + bytes), recursively."""
     path = Path(path)
     if path.is_file():
-        return sha256_bytes(path.read_bytes())
+        return _file_digest(path).hex()
     h = hashlib.sha256()
     for p in sorted(path.rglob("*")):
         if p.is_file() and not (_SKIP_DIRS & set(p.relative_to(path).parts)) and p.suffix != ".pyc":
             h.update(p.relative_to(path).as_posix().encode())
             h.update(b"\0")
-            h.update(hashlib.sha256(p.read_bytes()).digest())
+            h.update(_file_digest(p))
     return h.hexdigest()
 
 
 def code_hash(nb_path: Path) -> str:
-    import nbformat
-
-    nb = nbformat.read(nb_path, as_version=4)
-    code = [c.source.strip() for c in nb.cells if c.cell_type == "code"]
+    """Hash of a notebook's code cells only (markdown and outputs do not count)."""
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    code = ["".join(c["source"]).strip() if isinstance(c["source"], list) else c["source"].strip()
+            for c in nb["cells"] if c["cell_type"] == "code"]
     return sha256_text(json.dumps(code, ensure_ascii=False))
 
 
@@ -68,10 +91,22 @@ def src_hash() -> str:
 
 @functools.lru_cache(maxsize=1)
 def env_hash() -> str:
-    from importlib import metadata
+    """The installed environment: every distribution's name and version on sys.path.
 
-    dists = sorted({f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions() if d.metadata["Name"]})
-    return sha256_text("\n".join(dists))
+    Read from the ``*.dist-info`` / ``*.egg-info`` folder names (name-version), which
+    is what pip writes, and is much faster than asking importlib.metadata for each.
+    """
+    import sys
+
+    names = set()
+    for entry in sys.path:
+        p = Path(entry)
+        if p.is_dir():
+            for child in p.iterdir():
+                if child.suffix in (".dist-info", ".egg-info"):
+                    names.add(child.name.lower())
+    names.add(sys.version)
+    return sha256_text("\n".join(sorted(names)))
 
 
 def combine(parts: dict) -> str:

@@ -192,20 +192,23 @@ def _matrix_items(name: str, raw: Any, where: str) -> list[dict]:
 
 
 def _notebook_parameters(nb_path: Path, where: str) -> dict:
-    import nbformat
+    import json
 
     try:
-        nb = nbformat.read(nb_path, as_version=4)
-    except Exception as e:  # malformed JSON
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        cells = [c for c in nb["cells"] if c.get("cell_type") == "code"
+                 and "parameters" in (c.get("metadata") or {}).get("tags", [])]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:  # malformed notebook JSON
         raise ConfigError(f"{_where(where)}: cannot read notebook {nb_path.name}: {e}") from None
-    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
     if not cells:
         raise ConfigError(
             f"{_where(where)}: notebook {nb_path.name} has no cell tagged 'parameters'; "
             "tag its first code cell 'parameters' (JupyterLab: property inspector → cell tags)"
         )
+    source = cells[0]["source"]
+    source = "".join(source) if isinstance(source, list) else source
     names: dict = {}
-    for line in cells[0].source.splitlines():
+    for line in source.splitlines():
         m = re.match(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=", line)
         if m:
             names[m.group(1)] = line

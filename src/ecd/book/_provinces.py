@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
+GEO_YAML = Path(__file__).resolve().parents[1] / "catalog" / "geo.yaml"
+
 
 def province_items() -> list[dict]:
-    """The 31 provinces as foreach items: id (ISO code), title (Chinese name)."""
-    from ecd import catalog
+    """The 31 provinces as foreach items: id (ISO code), title (Chinese name).
 
-    df = catalog.provinces()
-    return [{"id": r.geo, "title": r.name_zh} for r in df.itertuples()]
+    Read straight from the catalog's geo table (the same file ``ecd.catalog.provinces()``
+    reads) so that planning a build does not import pandas.
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    geo = yaml.load(GEO_YAML.read_text(encoding="utf-8"), Loader=loader)
+    return [{"id": code, "title": info["name_zh"]} for code, info in geo["provinces"].items()]

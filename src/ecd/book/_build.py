@@ -425,7 +425,6 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
     result.chapters = [states[c.id].__dict__ for c in m.chapters]
 
     if render and not required_failed:
-        _write_index(site, m, toc, run_id, records)
         _write_json(site / "numbers.json", records["numbers"])
         _write_json(site / "tables.json", records["tables"])
         _write_json(site / "figures.json", records["figures"])
@@ -443,6 +442,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
             msg = write_pdf(site, m, toc, page_bodies, log)
             if msg:
                 result.messages.append(msg)
+        _write_index(site, m, toc, run_id, records)  # after the PDF, so it can link to it
 
     # 5. publish
     if required_failed:
@@ -485,7 +485,7 @@ def _write_index(site: Path, m: Manifest, toc: list, run_id: str, records: dict)
     sub = f"<p class=\"subtitle\">{html.escape(m.book.get('subtitle', ''))}</p>" if m.book.get("subtitle") else ""
     body = (f'<h1 class="chapter-title">{html.escape(m.book["title"])}</h1>{sub}'
             f'<p>{html.escape(m.book["edition"])} 年版 · {html.escape(m.book.get("publisher", ""))}</p>'
-            f'<h2>目录</h2><ol class="index-toc">{rows}</ol>'
+            f'<h2>目录</h2><ul class="index-toc">{rows}</ul>'
             '<p><a href="changes.html">与上一版本相比的变化</a></p>')
     write_page(site, "index.html", m, toc, None, "目录", body, _footer(m, None, run_id, {}), (site / "book.pdf").exists())
 

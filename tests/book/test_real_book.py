@@ -112,7 +112,7 @@ def test_every_number_in_the_prose_is_glued(real_book):
 
     home, _ = real_book
     names = sorted({str(n) for n in ecd.catalog.indicators()["name_zh"]}, key=len, reverse=True)
-    allowed = re.compile(r"每10万|\d+(?:—\d+)?岁|SDG ?\d(?:\.\d)*|ECDI\d{4}|[A-Z]+\d+")
+    allowed = re.compile(r"[每/]10万|\d+(?:—\d+)?岁|SDG ?\d(?:\.\d)*|ECDI\d{4}|[A-Z]+\d+")
     for name, html in _pages(home).items():
         if name in ("status.html", "changes.html", "index.html", "print.html"):
             continue

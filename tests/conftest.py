@@ -18,6 +18,17 @@ REFERENCE = Path(__file__).resolve().parent / "reference"
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# Property tests: reproducible (derandomized, no example database) and free of
+# wall-clock deadlines, which a loaded 2-core CI machine would turn into flakes.
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("ecd", deadline=None, derandomize=True, database=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("ecd")
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+
 
 @pytest.fixture
 def reference_dir() -> Path:

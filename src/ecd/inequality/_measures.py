@@ -105,7 +105,7 @@ def ratio(s: Stratum, i1: int, i2: int, z: float, report_log_se: bool):
     y1, y2 = s.y[i1], s.y[i2]
     if y2 == 0:
         return _res(note="ratio undefined: the comparison subgroup's estimate is 0")
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow of r² → NaN SE, reported below
         r = y1 / y2
         if not np.isfinite(r):
             return _res(note="ratio is infinite (the comparison subgroup's estimate is ~0)")

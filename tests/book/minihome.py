@@ -28,8 +28,8 @@ ecd.book.glue("label_text", label)
 fig, ax = plt.subplots()
 ax.plot(df["year"], df["value"], label="城市")
 ax.set_title("测试图：城乡")
-ecd.book.figure(fig, label="fig-values", caption="测试数值", source="测试数据")
-ecd.book.table(df, label="tbl-values", caption="测试表", source="测试数据")
+ecd.book.figure(fig, label="fig-values", caption=f"测试数值 {label}", source="测试数据")
+ecd.book.table(df, label="tbl-values", caption=f"测试表 {label}", source=f"测试数据 {label}")
 '''
 
 

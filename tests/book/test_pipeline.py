@@ -179,7 +179,9 @@ def test_strings_from_data_are_escaped(mini):
     assert build(pdf=False).exit_code == 0
     html = mini.chapter_html("alpha")
     assert "<script" not in html.lower()
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # a table cell
+    assert "测试数值 &lt;script&gt;alert(" in html  # a figure caption from a parameter
+    assert "数据来源：测试数据 &lt;script&gt;" in html  # a source line
 
 
 @pytest.mark.skipif(not any(os.path.exists(p) for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser")),

@@ -38,6 +38,16 @@ from ecd.data._readers_common import (
 _YEAR = re.compile(r"^\d{4}$")
 
 
+
+def _header_first_rows(path, meta, label, what, required):
+    """The CSV's rows when its first line is a header; else a message saying why not."""
+    rows, problem = rows_of_csv(path, meta, label)
+    if problem:
+        return None, problem
+    if not rows:
+        return None, f"{label}: the file is empty (expected {what} header with {', '.join(required)})"
+    return rows, None
+
 def _geo_filter(meta: dict, label: str, failures: list[str]) -> set[str] | None:
     geos = options(meta).get("geos")
     if geos is None:
@@ -141,12 +151,9 @@ def read_sdmx_csv(path: Path, meta: dict, label: str) -> RawTable:
     ``mapping.keep`` have the given value, are kept. ``LOWER_BOUND`` and
     ``UPPER_BOUND`` become ``ci_low`` and ``ci_high``.
     """
-    rows, problem = rows_of_csv(path, meta, label)
+    rows, problem = _header_first_rows(path, meta, label, "an SDMX-CSV", _SDMX_REQUIRED)
     if problem:
         return RawTable(empty_raw(), [problem])
-    if not rows:
-        return RawTable(empty_raw(), [f"{label}: the file is empty (expected an SDMX-CSV header with "
-                                      f"{', '.join(_SDMX_REQUIRED)})"])
     failures: list[str] = []
     head_line, raw_header = rows[0]
     header = [_sdmx_code(h) for h in raw_header]
@@ -222,12 +229,9 @@ def read_who_gho(path: Path, meta: dict, label: str) -> RawTable:
     a value listed in ``mapping.totals``) is kept, ``RESIDENCEAREATYPE_URB``/``RUR``
     become urban/rural, anything else (one sex, an age group …) is left out.
     """
-    rows, problem = rows_of_csv(path, meta, label)
+    rows, problem = _header_first_rows(path, meta, label, "a GHO", _GHO_REQUIRED)
     if problem:
         return RawTable(empty_raw(), [problem])
-    if not rows:
-        return RawTable(empty_raw(), [f"{label}: the file is empty (expected a GHO header with "
-                                      f"{', '.join(_GHO_REQUIRED)})"])
     failures: list[str] = []
     head_line, header = rows[0]
     missing = [c for c in _GHO_REQUIRED if c not in header]

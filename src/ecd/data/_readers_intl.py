@@ -38,7 +38,6 @@ from ecd.data._readers_common import (
 _YEAR = re.compile(r"^\d{4}$")
 
 
-
 def _header_first_rows(path, meta, label, what, required):
     """The CSV's rows when its first line is a header; else a message saying why not."""
     rows, problem = rows_of_csv(path, meta, label)
@@ -47,6 +46,7 @@ def _header_first_rows(path, meta, label, what, required):
     if not rows:
         return None, f"{label}: the file is empty (expected {what} header with {', '.join(required)})"
     return rows, None
+
 
 def _geo_filter(meta: dict, label: str, failures: list[str]) -> set[str] | None:
     geos = options(meta).get("geos")

@@ -48,6 +48,16 @@ def _header_first_rows(path, meta, label, what, required):
     return rows, None
 
 
+def _aligned(rows, width, label, failures):
+    """The (line, cells) rows with as many fields as the header; a failure for each other row."""
+    for line, cells in rows:
+        if len(cells) != width:
+            failures.append(f"{label} line {line}: {len(cells)} fields but the header has {width} "
+                            f"(a comma inside a value must be quoted)")
+            continue
+        yield line, cells
+
+
 def _geo_filter(meta: dict, label: str, failures: list[str]) -> set[str] | None:
     geos = options(meta).get("geos")
     if geos is None:
@@ -177,11 +187,7 @@ def read_sdmx_csv(path: Path, meta: dict, label: str) -> RawTable:
     gmap = code_map(meta, "geo_map", label, failures)
     geos = _geo_filter(meta, label, failures)
     records = []
-    for line, cells in rows[1:]:
-        if len(cells) != len(header):
-            failures.append(f"{label} line {line}: {len(cells)} fields but the header has {len(header)} "
-                            f"(a comma inside a value must be quoted)")
-            continue
+    for line, cells in _aligned(rows[1:], len(header), label, failures):
         if any(_sdmx_code(cells[col[c]]) != v for c, v in keep.items()):
             continue
         geo = _sdmx_code(cells[col["REF_AREA"]])
@@ -246,11 +252,7 @@ def read_who_gho(path: Path, meta: dict, label: str) -> RawTable:
     geos = _geo_filter(meta, label, failures)
     dims = [d for d in ("Dim1", "Dim2", "Dim3") if d in col]
     records = []
-    for line, cells in rows[1:]:
-        if len(cells) != len(header):
-            failures.append(f"{label} line {line}: {len(cells)} fields but the header has {len(header)} "
-                            f"(a comma inside a value must be quoted)")
-            continue
+    for line, cells in _aligned(rows[1:], len(header), label, failures):
         area, kept = "total", True
         for d in dims:
             v = cells[col[d]]

@@ -145,3 +145,42 @@ def test_returned_objects_are_copies():
     e = cat.indicator("imr")
     e["targets"].clear()
     assert cat.indicator("imr")["targets"]
+
+
+def test_every_indicator_says_its_kind_and_chinese_unit():
+    for code, e in ENTRIES.items():
+        assert e.get("kind") in cat.KINDS, code
+        assert (e["kind"] == "target") == (e["domain"] == "policy_target"), code
+        u = e.get("unit_zh")
+        assert isinstance(u, str) and u.strip(), code
+        assert not any("a" <= ch.lower() <= "z" for ch in u), (code, u)  # a Chinese unit, no English words
+        assert cat.KIND_ZH[e["kind"]]
+
+
+def test_every_target_says_the_kind_of_data_it_was_set_on():
+    for code, e in ENTRIES.items():
+        if e["domain"] == "policy_target":
+            assert e.get("set_on") in set(cat.KINDS) - {"target"}, code
+        for t in e.get("targets", []):
+            assert t.get("kind") in set(cat.KINDS) - {"target"}, (code, t["code"])
+            assert t["kind"] == ENTRIES[t["code"]]["set_on"], (code, t["code"])  # one judgement, two views
+
+
+def test_kind_and_unit_accessors():
+    assert cat.kind("ebf_rate_0_5m") == "routine" and cat.kind("ebf_rate_0_5m_wdi") == "survey"
+    assert cat.unit_zh("u5mr") == "‰" and cat.unit_zh("mmr", after_number=True) == "/10万"
+    assert cat.unit_zh("births") == "万人"
+    df = cat.indicators().set_index("code")
+    assert df.loc["anemia_u5_who", "kind"] == "modelled" and df.loc["nmr", "unit_zh"] == "‰"
+
+
+def test_user_catalog_kind_is_checked(tmp_path, monkeypatch):
+    from ecd.errors import ConfigError
+
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "mine.yaml").write_text(
+        "indicators:\n  my_rate:\n    name_zh: 我的率\n    name_en: My rate\n    unit: percent\n    domain: services\n"
+        "    direction: favourable\n    definition: A rate.\n    kind: guess\n", encoding="utf-8")
+    monkeypatch.setenv("ECD_HOME", str(tmp_path))
+    with pytest.raises(ConfigError, match=r"mine.yaml: indicators.my_rate.kind: 'guess'; expected one of survey"):
+        cat.indicator("my_rate")

@@ -161,3 +161,51 @@ def test_properties(data, rnd):
     np.testing.assert_array_equal(last["year"].to_numpy(), mx)
     shuffled = df.sample(frac=1, random_state=rnd.randint(0, 10_000))
     pd.testing.assert_frame_equal(ecd.compare.latest(shuffled).tidy(), last)
+
+
+def test_target_check_judges_only_within_a_kind():
+    df = pd.DataFrame({"indicator": ["anemia_u5_routine", "ebf_rate_0_5m", "ebf_rate_0_5m_wdi"], "geo": ["CN", "CN", "CHN"],
+                       "year": [2018, 2018, 2013], "value": [5.44, 74.9, 20.8]})
+    t = ecd.compare.target_check(df).tidy()
+    anaemia = t[t["indicator"] == "anemia_u5_routine"].set_index(["target_code", "target_year"])["status"]
+    # the NCPD 2011–2020 target is monitored with routine reports; the National Nutrition Plan's with surveys
+    assert anaemia[("ncpd2020_target_max_anemia_u5", 2020)] == "met"
+    assert anaemia[("nnp2030_target_max_anemia_u5", 2030)] == "different kind"
+    ebf = t[t["indicator"] == "ebf_rate_0_5m"].set_index("target_code")["status"]
+    assert ebf["nnp2030_target_min_ebf_0_6m"] == "different kind" and ebf["hcaip2025_target_min_ebf_rate_0_5m"] == "met"
+    # … and the survey series is judged against it instead (borrowed from the related routine code)
+    survey = t[t["indicator"] == "ebf_rate_0_5m_wdi"].set_index("target_code")
+    assert survey.loc["nnp2030_target_min_ebf_0_6m", "status"] == "not met"
+    assert survey.loc["nnp2030_target_min_ebf_0_6m", "borrowed_from"] == "ebf_rate_0_5m"
+    assert ecd.compare.STATUS_ZH["different kind"] == "口径不同，不作判断"
+    assert not ecd.compare.target_check(df, related=False).tidy()["borrowed_from"].notna().any()
+
+
+def test_target_check_needs_the_kind_of_unknown_codes():
+    df = pd.DataFrame({"indicator": ["mine"], "geo": ["CN"], "year": [2020], "value": [3.0]})
+    targets = {"mine": [{"code": "t", "comparison": "max", "value": 5.0, "kind": "survey"}]}
+    with pytest.raises(ParameterError, match=r"kinds.*'t' was set on survey data but the kind of 'mine' is unknown"):
+        ecd.compare.target_check(df, targets)
+    assert ecd.compare.target_check(df, targets, kinds={"mine": "survey"}).tidy()["status"].tolist() == ["met"]
+    with pytest.raises(ParameterError, match="kinds"):
+        ecd.compare.target_check(df, targets, kinds=["survey"])
+
+
+KIND = st.sampled_from(["survey", "routine", "modelled", "surveillance"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(KIND, st.floats(0.1, 99), KIND, st.floats(0.1, 99), st.sampled_from(["max", "min"])),
+                min_size=1, max_size=12))
+def test_no_target_verdict_across_kinds(cases):
+    df = pd.DataFrame({"indicator": [f"i{k}" for k in range(len(cases))], "geo": "CN", "year": 2020,
+                       "value": [c[1] for c in cases]})
+    targets = {f"i{k}": [{"code": f"t{k}", "comparison": c[4], "value": c[3], "kind": c[2]}] for k, c in enumerate(cases)}
+    kinds = {f"i{k}": c[0] for k, c in enumerate(cases)}
+    t = ecd.compare.target_check(df, targets, kinds=kinds).tidy()
+    judged = t["status"].isin(["met", "not met"])
+    # a verdict exactly when the kinds agree; otherwise no verdict and no gap
+    assert (judged == (t["kind"] == t["target_kind"])).all()
+    assert t.loc[~judged, "status"].eq("different kind").all() and t.loc[~judged, "gap"].isna().all()
+    counts = ecd.compare.TargetCheck(t).counts()
+    assert counts["judged"] == int((t["kind"] == t["target_kind"]).sum())

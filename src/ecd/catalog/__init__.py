@@ -23,6 +23,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ecd.catalog._load import (
+    KINDS,
     catalog_doc,
     geo_doc,
     geo_table,
@@ -32,12 +33,18 @@ from ecd.catalog._load import (
 from ecd.catalog._load import known_geos as _known_geos
 from ecd.errors import ParameterError
 
-__all__ = ["indicators", "indicator", "provinces", "geos", "geo_name", "domains", "policies", "known_geos"]
+__all__ = ["indicators", "indicator", "provinces", "geos", "geo_name", "domains", "policies", "known_geos",
+           "kind", "unit_zh", "KINDS", "KIND_ZH"]
 
 _INDICATOR_COLUMNS = [
-    "code", "name_zh", "name_en", "unit", "domain", "direction", "definition",
+    "code", "name_zh", "name_en", "unit", "domain", "direction", "definition", "unit_zh", "kind",
     "sources", "policy", "target_of", "comparison", "n_targets",
 ]
+
+# KINDS (from _load): how data are produced; data of different kinds are not judged against each
+# other (see the header of indicators.yaml). KIND_ZH gives the Chinese name shown to readers.
+KIND_ZH = {"survey": "抽样调查", "surveillance": "监测系统", "routine": "常规报告", "modelled": "模型估计",
+           "census": "人口统计", "administrative": "行政记录", "accounts": "国民经济核算", "target": "规划目标"}
 
 
 def indicators() -> pd.DataFrame:
@@ -47,7 +54,7 @@ def indicators() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``code, name_zh, name_en, unit, domain, direction, definition,
-        sources`` (comma-separated source ids), ``policy, target_of, comparison``
+        unit_zh, kind`` (see :func:`kind`), ``sources`` (comma-separated source ids), ``policy, target_of, comparison``
         (set for policy-target codes only) and ``n_targets`` (number of targets
         that refer to the indicator).
 
@@ -63,6 +70,7 @@ def indicators() -> pd.DataFrame:
         rows.append({
             "code": code,
             **{k: e[k] for k in ("name_zh", "name_en", "unit", "domain", "direction", "definition")},
+            "unit_zh": e.get("unit_zh"), "kind": e.get("kind"),
             "sources": ", ".join(e["sources"]),
             "policy": e.get("policy"),
             "target_of": e.get("target_of"),
@@ -101,6 +109,62 @@ def indicator(code: str) -> dict:
     entry = indicator_entry(code)
     entry["code"] = code
     return entry
+
+
+def kind(code: str) -> str | None:
+    """How an indicator's data are produced: one of :data:`KINDS`.
+
+    Data of different kinds (a survey and routine reporting, say) measure the
+    same concept differently; :func:`ecd.compare.target_check` judges a target
+    only against data of the kind the target was set on.
+
+    Parameters
+    ----------
+    code : str
+        Indicator code.
+
+    Returns
+    -------
+    str or None
+        The kind; ``None`` for a user-catalog code that does not declare one.
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> ecd.catalog.kind("stunting_u5_survey"), ecd.catalog.kind("stunting_u5_routine"), ecd.catalog.kind("imr_igme")
+    ('survey', 'routine', 'modelled')
+    >>> ecd.catalog.KIND_ZH[ecd.catalog.kind("imr")]
+    '监测系统'
+    """
+    return indicator_entry(code).get("kind")
+
+
+def unit_zh(code: str, after_number: bool = False) -> str:
+    """The indicator's unit in Chinese, for table headers and axis labels or after a number.
+
+    Parameters
+    ----------
+    code : str
+        Indicator code.
+    after_number : bool
+        ``True`` for the form written right after a number: "1/10万" becomes
+        "/10万" ("16.9/10万"); other units are unchanged.
+
+    Returns
+    -------
+    str
+        E.g. ``"‰"``, ``"%"``, ``"1/10万"``, ``"万人"``; the English unit when a
+        user-catalog code declares no ``unit_zh``.
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> ecd.catalog.unit_zh("imr"), ecd.catalog.unit_zh("mmr"), ecd.catalog.unit_zh("mmr", after_number=True)
+    ('‰', '1/10万', '/10万')
+    """
+    e = indicator_entry(code)
+    u = e.get("unit_zh") or e["unit"]
+    return u[1:] if after_number and u.startswith("1/") else u
 
 
 def provinces() -> pd.DataFrame:

@@ -3,7 +3,7 @@
 Researchers add indicators without touching the package: every
 ``$ECD_HOME/catalog/*.yaml`` with an ``indicators:`` mapping (same fields as
 ``indicators.yaml``: ``name_zh, name_en, unit, domain, direction, definition``
-and optionally ``sources``) is merged into the packaged catalog. A user file
+and optionally ``sources``, ``kind`` and ``unit_zh``) is merged into the packaged catalog. A user file
 may add codes but not redefine a packaged one.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ecd.errors import ConfigError, ParameterError
 _HERE = Path(__file__).resolve().parent
 DIRECTIONS = ("favourable", "adverse", "neutral")
 COMPARISONS = ("max", "min", "min_reduction", "baseline")
+KINDS = ("survey", "surveillance", "routine", "modelled", "census", "administrative", "accounts", "target")
 
 
 # libyaml's loader is ~10x faster than the pure-Python one when it is available
@@ -85,6 +86,10 @@ def _check_user_entry(label: str, code, entry, base: dict) -> dict:
         raise ConfigError(f"{where}.direction: {entry['direction']!r}; expected one of {', '.join(DIRECTIONS)}")
     if entry["domain"] not in base["domains"]:
         raise ConfigError(f"{where}.domain: {entry['domain']!r}; expected one of {', '.join(base['domains'])}")
+    if "kind" in entry and entry["kind"] not in KINDS:
+        raise ConfigError(f"{where}.kind: {entry['kind']!r}; expected one of {', '.join(KINDS)}")
+    if "unit_zh" in entry and (not isinstance(entry["unit_zh"], str) or not entry["unit_zh"].strip()):
+        raise ConfigError(f"{where}.unit_zh: {entry['unit_zh']!r}; expected the unit in Chinese, e.g. '‰' or '万人'")
     sources = entry.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
         raise ConfigError(f"{where}.sources: {sources!r}; expected a list of source ids")

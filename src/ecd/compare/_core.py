@@ -108,6 +108,11 @@ def latest(df: pd.DataFrame, by=("indicator", "geo"), *, year: str = "year", val
     return LatestResult(out.reset_index(drop=True), tuple(by))
 
 
+#: Chinese wording of every target status, for tables and prose.
+STATUS_ZH = {"met": "已达到", "not met": "未达到", "not assessable": "无法直接比较",
+             "different kind": "口径不同，不作判断", "no data": "无数据"}
+
+
 def _status(comparison: str, value: float, target: float) -> str:
     if value is None or not np.isfinite(value):
         return "no data"
@@ -118,9 +123,43 @@ def _status(comparison: str, value: float, target: float) -> str:
     return "not assessable"
 
 
+def _data_kind(code, kinds):
+    if kinds is not None and code in kinds:
+        return kinds[code]
+    from ecd.catalog._load import catalog_doc
+
+    entry = catalog_doc()["indicators"].get(code)
+    return entry.get("kind") if entry else None
+
+
+def _catalog_targets(code, data_kind, related: bool) -> list[tuple[dict, str | None]]:
+    """The catalog's targets of ``code``, plus those of its related indicators set on ``data_kind``."""
+    from ecd.catalog._load import catalog_doc
+
+    entries = catalog_doc()["indicators"]
+    entry = entries.get(code)
+    if entry is None:
+        return []
+    out = [(t, None) for t in entry.get("targets") or []]
+    if related and data_kind is not None:
+        own = {(t["code"], t.get("year")) for t, _ in out}
+        for other in entry.get("related") or []:
+            for t in entries.get(other, {}).get("targets") or []:
+                if t.get("kind") == data_kind and (t["code"], t.get("year")) not in own:
+                    out.append((t, other))
+    return out
+
+
 def target_check(df: pd.DataFrame, targets: dict | None = None, *, by=("indicator", "geo"),
-                 year: str = "year", value: str = "value", missing: str = "raise") -> TargetCheck:
+                 year: str = "year", value: str = "value", kinds: dict | None = None, related: bool = True,
+                 missing: str = "raise") -> TargetCheck:
     """Set the latest value of each series against the policy targets that refer to it.
+
+    A target is judged only against data of the kind it was set on (its
+    ``kind``: survey, surveillance, routine, modelled …; see
+    :func:`ecd.catalog.kind`). A routine-reporting value set against a
+    survey-based target gets the status ``"different kind"`` (口径不同，不作判断),
+    never "met" or "not met".
 
     Parameters
     ----------
@@ -129,10 +168,19 @@ def target_check(df: pd.DataFrame, targets: dict | None = None, *, by=("indicato
     targets : dict, optional
         ``{indicator: [target, ...]}`` where a target is a mapping with ``code,
         policy, geo, year, comparison`` (``"max"``, ``"min"`` or
-        ``"min_reduction"``) and ``value``. Default: the catalog's ``targets``
-        of each indicator (:func:`ecd.catalog.indicator`).
+        ``"min_reduction"``), ``value`` and optionally ``kind``. Default: the
+        catalog's ``targets`` of each indicator (:func:`ecd.catalog.indicator`)
+        and, with ``related=True``, the targets of its related indicators that
+        were set on its own kind (the National Nutrition Plan's breastfeeding
+        target, listed under the routine series, is then judged on the survey
+        series). A supplied target without ``kind`` is judged against any data.
     by, year, value, missing
         As in :func:`latest`.
+    kinds : dict, optional
+        ``{indicator: kind}`` for codes the catalog does not know (or to
+        override it).
+    related : bool
+        Borrow same-kind targets of related indicators (catalog targets only).
 
     Returns
     -------
@@ -141,7 +189,15 @@ def target_check(df: pd.DataFrame, targets: dict | None = None, *, by=("indicato
         contributes no rows. A "max" target is met when the latest value is at
         or below it, a "min" target when at or above; a "min_reduction" target
         (a cut in the number of children against a baseline) cannot be judged
-        from a prevalence and is "not assessable".
+        from a prevalence and is "not assessable"; a target of another kind is
+        "different kind". Columns ``kind`` and ``target_kind`` say which kinds
+        met, ``borrowed_from`` the related indicator a target was listed under.
+
+    Raises
+    ------
+    ecd.errors.ParameterError
+        A target declares a kind but the kind of the data is unknown (pass
+        ``kinds=``).
 
     Examples
     --------
@@ -151,38 +207,53 @@ def target_check(df: pd.DataFrame, targets: dict | None = None, *, by=("indicato
     >>> t = {"s": [{"code": "t1", "policy": "p", "geo": "CN", "year": 2030, "comparison": "max", "value": 5.0}]}
     >>> ecd.compare.target_check(df, t).tidy()[["year", "value", "target", "status"]].to_dict("records")
     [{'year': 2017, 'value': 4.8, 'target': 5.0, 'status': 'met'}]
+
+    The same value against a survey-based target, when the data are routine reports:
+
+    >>> t["s"][0]["kind"] = "survey"
+    >>> ecd.compare.target_check(df, t, kinds={"s": "routine"}).tidy()["status"].map(ecd.compare.STATUS_ZH).tolist()
+    ['口径不同，不作判断']
     """
     by = [by] if isinstance(by, str) else list(by)
     if "indicator" not in by:
         raise ParameterError("by", f"target_check needs 'indicator' among the grouping columns, found {by}.")
+    if targets is not None and not isinstance(targets, dict):
+        raise ParameterError("targets", f"expected a dict {{indicator: [target, ...]}}, found {type(targets).__name__}.")
+    if kinds is not None and not isinstance(kinds, dict):
+        raise ParameterError("kinds", f"expected a dict {{indicator: kind}}, found {type(kinds).__name__}.")
     last = latest(df, by, year=year, value=value, missing=missing).tidy()
     rows = []
     for _, r in last.iterrows():
         code = r["indicator"]
+        data_kind = _data_kind(code, kinds)
         if targets is None:
-            from ecd.catalog import indicator as _indicator
-
-            tlist = _indicator(code).get("targets") or []
+            tlist = _catalog_targets(code, data_kind, related)
         else:
-            if not isinstance(targets, dict):
-                raise ParameterError("targets", f"expected a dict {{indicator: [target, ...]}}, found {type(targets).__name__}.")
-            tlist = targets.get(code, [])
-        for t in tlist:
+            tlist = [(t, None) for t in targets.get(code, [])]
+        for t, borrowed in tlist:
             need = {"code", "comparison", "value"}
             if not need <= set(t):
                 raise ParameterError("targets", f"target of {code!r} lacks {sorted(need - set(t))}; found keys {sorted(t)}.")
             if t["comparison"] not in _COMPARISONS:
                 raise ParameterError("targets", f"target {t['code']!r}: comparison {t['comparison']!r} is not one of "
                                                 f"{sorted(_COMPARISONS)}.")
+            target_kind = t.get("kind")
+            if target_kind is not None and data_kind is None:
+                raise ParameterError("kinds", f"target {t['code']!r} was set on {target_kind} data but the kind of "
+                                              f"{code!r} is unknown; pass kinds={{{code!r}: ...}} (one of survey, "
+                                              "surveillance, routine, modelled, census, administrative, accounts).")
             v = float(r[value])
             tv = float(t["value"])
-            assessable = t["comparison"] in ("max", "min")
+            comparable = target_kind is None or target_kind == data_kind
+            assessable = comparable and t["comparison"] in ("max", "min")
+            status = _status(t["comparison"], v, tv) if comparable else "different kind"
             rows.append({**{c: r[c] for c in by}, "target_code": t["code"], "policy": t.get("policy"),
                          "target_geo": t.get("geo"), "target_year": t.get("year"), "comparison": t["comparison"],
                          "target": tv, "year": int(r[year]), "value": v,
-                         "gap": v - tv if assessable else np.nan, "status": _status(t["comparison"], v, tv)})
+                         "gap": v - tv if assessable else np.nan, "status": status,
+                         "kind": data_kind, "target_kind": target_kind, "borrowed_from": borrowed})
     cols = by + ["target_code", "policy", "target_geo", "target_year", "comparison", "target", "year", "value",
-                 "gap", "status"]
+                 "gap", "status", "kind", "target_kind", "borrowed_from"]
     return TargetCheck(pd.DataFrame(rows, columns=cols))
 
 

@@ -40,14 +40,31 @@ class TargetCheck:
 
     def tidy(self) -> pd.DataFrame:
         """One row per indicator × target: ``indicator, geo, target_code, policy, target_geo,
-        target_year, comparison, target, year, value, gap, status``.
+        target_year, comparison, target, year, value, gap, status, kind, target_kind, borrowed_from``.
 
         ``gap`` is ``value − target`` (in the indicator's unit); ``status`` is
-        ``"met"``, ``"not met"``, ``"no data"`` (no observation) or
+        ``"met"``, ``"not met"``, ``"no data"`` (no observation),
         ``"not assessable"`` (a target the series cannot be compared with, e.g. a
-        percentage reduction of the number of children).
+        percentage reduction of the number of children) or ``"different kind"``
+        (the target was set on another kind of data, e.g. a survey, and the
+        series is routine reporting: no verdict).
         """
         return self.table.copy()
+
+    def counts(self) -> dict:
+        """How many rows were judged (met or not met), met, not met, and left without a verdict.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.compare import TargetCheck
+        >>> TargetCheck(pd.DataFrame({"status": ["met", "not met", "different kind", "met"]})).counts()
+        {'rows': 4, 'judged': 3, 'met': 2, 'not_met': 1, 'no_verdict': 1}
+        """
+        s = self.table["status"]
+        met, not_met = int((s == "met").sum()), int((s == "not met").sum())
+        return {"rows": len(s), "judged": met + not_met, "met": met, "not_met": not_met,
+                "no_verdict": len(s) - met - not_met}
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,20 @@
 """Child development scores: D-score and DAZ (as R ``dscore`` computes them) and ECDI2030.
 
-The project ships no item bank or reference population. Users supply a key
-(``key.csv`` + ``key_params.yaml``) and a DAZ reference (``reference.csv``). From R
-(dscore installed; the GSED tables are AGPL-3 and stay with the user)::
+The project ships no item bank or reference population. Users supply a key and a DAZ
+reference as files. From R (dscore installed; the GSED tables are AGPL-3 and stay with
+the user)::
 
-    ib <- dscore::builtin_itembank; write.csv(ib[ib$key == "gsed2406", c("item", "tau")], "key.csv", row.names = FALSE)
-    rf <- dscore::builtin_references; write.csv(rf[rf$key == "gsed2406", ], "reference.csv", row.names = FALSE)
+    write.csv(dscore::builtin_itembank, "itembank.csv", row.names = FALSE)
+    write.csv(dscore::builtin_references, "references.csv", row.names = FALSE)
     subset(dscore::builtin_keys, key == "gsed2406")  # transform and quadrature for key_params.yaml
 
-Check the key and population names (``unique(ib$key)``, ``unique(rf$population)``) and
-that the columns are those :meth:`Key.from_files` and :meth:`Reference.from_csv`
-expect; pick one population with ``Reference.from_csv(path, population=...)``.
-The prior-mean rule of a GSED key is internal to dscore; if it does not fit the
-piecewise form of ``key_params.yaml``, compute the per-child prior means in R and
+then ``Key.from_itembank("itembank.csv", key="gsed2406", params="key_params.yaml")`` and
+``Reference.from_csv("references.csv", population="preliminary_standards", key="gsed2406")``.
+Items whose tau is NA in the bank are left out of the key (``Key.uncalibrated_``) and
+answers to them are not counted, as in R. A key can also be a plain ``key.csv``
+(``item, tau[, domain]``) read with :meth:`Key.from_files`. The prior-mean rule of a
+key (R ``dscore:::count_mu_*``) goes into ``key_params.yaml`` as ``prior.mean_pieces``;
+if it does not fit that piecewise form, compute the per-child prior means in R and
 pass them as a column (``prior_mean="mu"``).
 
 Everything under ``synthetic`` and :func:`synthetic_survey` is SYNTHETIC, for tests

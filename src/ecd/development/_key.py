@@ -1,14 +1,21 @@
 """A D-score key: item difficulties, the D/logit transform, quadrature and prior rule.
 
-The project ships no item bank. A key is read from two user-supplied files: a
-CSV of items (``item, tau[, domain]``) and a YAML of the other parameters in the
-layout of ``tests/reference/development/synthetic_key_params.yaml``.
+The project ships no item bank. A key is read from user-supplied files: either a
+CSV of items (``item, tau[, domain]``) or an item bank in the layout R dscore
+exports (``key, item, tau, instrument, domain, mode, number``, several keys in one
+file), plus a YAML of the other parameters in the layout of
+``tests/reference/development/synthetic_key_params.yaml``.
+
+Items whose difficulty is missing (tau NA, as real item banks have) are not part
+of the key: they are listed in ``Key.uncalibrated_`` and answers to them are not
+counted, exactly as R dscore leaves them out.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +24,9 @@ import yaml
 from ecd.errors import DataError, ParameterError, SchemaError
 
 _DEFAULT_ROUNDING = {"age": 4, "p": 4, "d": 2, "daz": 3, "sem": None}
+# how R writes a missing tau (write.csv: "NA"; write.table/na = "": empty)
+_TAU_NA = ["", "NA", "NaN", "nan"]
+_ITEMBANK_COLUMNS = ("key", "item", "tau", "instrument", "domain", "mode", "number")
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,9 @@ class Key:
     items : tuple of str
         Item codes, in the key's order.
     tau : numpy.ndarray
-        Item difficulties in D units, one per item.
+        Item difficulties in D units, one per item. A missing difficulty (NaN)
+        marks an uncalibrated item: it is moved to ``uncalibrated_`` and is not
+        part of ``items``/``tau`` after construction.
     domain : tuple of str or None
         Optional domain label per item (``None`` when the key has none).
     name : str
@@ -65,14 +77,23 @@ class Key:
         Reference files named by the parameter file (``default``, ``alternative``),
         as absolute paths.
 
+    Attributes
+    ----------
+    uncalibrated_ : tuple of str
+        Items given without a difficulty (tau missing). They are not in the key;
+        :func:`~ecd.development.dscore` ignores answers to them and reports how
+        many it ignored.
+
     Examples
     --------
     >>> import numpy as np
     >>> from ecd.development import Key, PriorPiece
-    >>> key = Key(items=("a1", "a2"), tau=np.array([20.0, 40.0]), name="toy",
+    >>> key = Key(items=("a1", "a2", "a3"), tau=np.array([20.0, 40.0, np.nan]), name="toy",
     ...           mean_pieces=(PriorPiece(-np.inf, np.inf, 30.0, 10.0, 0.0, 1.0),))
     >>> float(key.prior_mean([1.0])[0])
     40.0
+    >>> key.items, key.uncalibrated_
+    (('a1', 'a2'), ('a3',))
     """
 
     items: tuple
@@ -89,19 +110,32 @@ class Key:
     prior_sd_na: float | None = None
     rounding: dict = field(default_factory=lambda: dict(_DEFAULT_ROUNDING))
     references: dict = field(default_factory=dict)
+    uncalibrated_: tuple = field(default=(), init=False)
 
     def __post_init__(self):
         tau = np.asarray(self.tau, dtype=float)
         items = tuple(str(i) for i in self.items)
         if tau.shape != (len(items),):
             raise ParameterError("tau", f"{tau.size} difficulties for {len(items)} items; give one tau per item.")
-        bad = [items[i] for i in np.flatnonzero(~np.isfinite(tau))]
+        bad = [items[i] for i in np.flatnonzero(np.isinf(tau))]
         if bad:
-            raise ParameterError("tau", f"items {bad} have a missing or infinite tau; every item needs a finite difficulty.")
+            raise ParameterError("tau", f"items {bad} have an infinite tau; every item needs a finite difficulty "
+                                 "(or a missing one, which leaves it out of the key).")
         lower = [i.lower() for i in items]
         dup = sorted({i for i in lower if lower.count(i) > 1})
         if dup:
             raise ParameterError("items", f"item codes {dup} occur more than once (case-insensitively); each item once.")
+        domain = None if self.domain is None else tuple(self.domain)
+        if domain is not None and len(domain) != len(items):
+            raise ParameterError("domain", f"{len(domain)} domain labels for {len(items)} items; give one per item.")
+        calibrated = ~np.isnan(tau)
+        if items and not calibrated.any():
+            raise ParameterError("tau", "no item has a difficulty (every tau is missing); check the tau column.")
+        uncalibrated = tuple(i for i, ok in zip(items, calibrated) if not ok)
+        items = tuple(i for i, ok in zip(items, calibrated) if ok)
+        tau = tau[calibrated]
+        if domain is not None:
+            domain = tuple(dm for dm, ok in zip(domain, calibrated) if ok)
         if not (np.isfinite(self.slope) and self.slope > 0):
             raise ParameterError("slope", f"{self.slope!r} is not a positive number of D units per logit.")
         qp = np.asarray(self.qp, dtype=float)
@@ -116,8 +150,8 @@ class Key:
         object.__setattr__(self, "qp", qp)
         object.__setattr__(self, "mean_pieces", tuple(self.mean_pieces))
         object.__setattr__(self, "rounding", rounding)
-        if self.domain is not None:
-            object.__setattr__(self, "domain", tuple(self.domain))
+        object.__setattr__(self, "domain", domain)
+        object.__setattr__(self, "uncalibrated_", uncalibrated)
 
     # ------------------------------------------------------------------ readers
     @classmethod
@@ -147,16 +181,73 @@ class Key:
         >>> len(key.items), key.slope
         (60, 4.064264)
         """
-        key_csv, params_yaml = Path(key_csv), Path(params_yaml)
+        key_csv = Path(key_csv)
         table = _read_key_csv(key_csv)
-        try:
-            params = yaml.safe_load(params_yaml.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise DataError(f"{params_yaml}: cannot read the key parameters ({exc}).") from exc
-        return cls._from_params(table, params, base=params_yaml.parent, source=str(params_yaml))
+        params, base, source = _read_params(params_yaml)
+        return cls._from_params(table, params, base=base, source=source)
 
     @classmethod
-    def _from_params(cls, table: pd.DataFrame, params: dict, base: Path, source: str) -> Key:
+    def from_itembank(cls, path, key: str, params) -> Key:
+        """Read one key from an item bank in the layout R dscore exports.
+
+        The file holds one row per item and key, with columns ``key, item, tau``
+        and usually ``label, instrument, domain, mode, number`` (R
+        ``dscore::builtin_itembank`` written with ``write.csv``; a tab-separated
+        file works too). Rows of other keys are ignored; items whose ``tau`` is
+        missing (empty or ``NA``) go to ``uncalibrated_``.
+
+        Parameters
+        ----------
+        path : path-like
+            The item bank (CSV, or tab-separated when its header has tabs).
+        key : str
+            The key to read, e.g. ``"gsed2406"``.
+        params : path-like or dict
+            The other key parameters, in the layout of :meth:`from_files`'s YAML
+            (reference file names are relative to the YAML, or to the item bank
+            when a dict is given). The key's name is ``key``.
+
+        Returns
+        -------
+        Key
+
+        Raises
+        ------
+        ParameterError
+            ``key`` is not in the file (the keys it holds are listed).
+        SchemaError
+            A required column is missing, or a ``tau`` is text (row and column named).
+
+        Examples
+        --------
+        >>> from ecd.development import Key
+        >>> from ecd.development._synthetic import synthetic_itembank_path, synthetic_key_paths
+        >>> key = Key.from_itembank(synthetic_itembank_path(), key="zz_synthetic",
+        ...                         params=synthetic_key_paths()[1])
+        >>> len(key.items), key.uncalibrated_[:2], key.domain[0]
+        (55, ('zz1sec008', 'zz1mod019'), 'mo')
+        """
+        path = Path(path)
+        if not isinstance(key, str) or not key:
+            raise ParameterError("key", f"{key!r}: give the name of one key in {path} (its 'key' column).")
+        bank = _read_table(path, "item bank")
+        missing = [c for c in ("key", "item", "tau") if c not in bank.columns]
+        if missing:
+            raise SchemaError(
+                f"{path}: columns {missing} are missing; an item bank has columns {', '.join(_ITEMBANK_COLUMNS)} "
+                "(R dscore::builtin_itembank).")
+        names = bank["key"].astype(str)
+        if not (names == key).any():
+            raise ParameterError("key", f"{key!r} is not in {path}; it holds keys {sorted(names.unique())}.")
+        table = _check_tau(bank[names == key], path)
+        if isinstance(params, dict):
+            params, base, source = params, path.parent, f"params for key {key!r}"
+        else:
+            params, base, source = _read_params(params)
+        return cls._from_params(table, params, base=base, source=source, name=key)
+
+    @classmethod
+    def _from_params(cls, table: pd.DataFrame, params: dict, base: Path, source: str, name: str | None = None) -> Key:
         def need(section, name):
             try:
                 return params[section][name]
@@ -179,7 +270,7 @@ class Key:
             items=tuple(table["item"]),
             tau=table["tau"].to_numpy(float),
             domain=tuple(table["domain"]) if "domain" in table else None,
-            name=str(params.get("key", "key")),
+            name=name if name is not None else str(params.get("key", "key")),
             intercept=float(need("transform", "intercept")),
             slope=float(need("transform", "slope")),
             qp=qfrom + qby * np.arange(n_qp),
@@ -227,20 +318,45 @@ def _opt_float(x):
     return None if x is None else float(x)
 
 
-def _read_key_csv(path: Path) -> pd.DataFrame:
+def _read_params(params_yaml) -> tuple[dict[str, Any], Path, str]:
+    params_yaml = Path(params_yaml)
     try:
-        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: cannot read the key ({exc}).") from exc
-    missing = {"item", "tau"} - set(table.columns)
-    if missing:
-        raise SchemaError(f"{path}: columns {sorted(missing)} are missing; a key needs columns item, tau[, domain].")
+        params = yaml.safe_load(params_yaml.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"{params_yaml}: cannot read the key parameters ({exc}).") from exc
+    if not isinstance(params, dict):
+        raise DataError(f"{params_yaml}: expected a mapping of key parameters, found {type(params).__name__}.")
+    return params, params_yaml.parent, str(params_yaml)
+
+
+def _read_table(path: Path, what: str) -> pd.DataFrame:
+    """A key or item bank file as text columns (tau NA spelled as R writes it)."""
+    try:
+        with path.open(encoding="utf-8-sig") as fh:
+            header = fh.readline()
+        sep = "\t" if "\t" in header else ","
+        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
+                           na_values={"tau": _TAU_NA}, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: cannot read the {what} ({exc}).") from exc
+
+
+def _check_tau(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Numeric tau (missing stays NaN); text in tau is refused with its file row and column."""
     tau = pd.to_numeric(table["tau"], errors="coerce")
     failures = [
-        f"{path} row {i + 2}, column 'tau': {table['tau'].iloc[i]!r} is not a number (expected tau in D units)"
-        for i in np.flatnonzero(tau.isna().to_numpy())
+        f"{path} row {int(i) + 2}, column 'tau': {table['tau'].loc[i]!r} is not a number "
+        "(expected tau in D units, or empty/NA for an uncalibrated item)"
+        for i in table.index[(tau.isna() & table["tau"].notna()).to_numpy()]
     ]
     if failures:
         raise SchemaError(f"{path}: item difficulties must be numbers.", failures)
-    table = table.assign(item=table["item"].astype(str), tau=tau.astype(float))
-    return table
+    return table.assign(item=table["item"].astype(str), tau=tau.astype(float))
+
+
+def _read_key_csv(path: Path) -> pd.DataFrame:
+    table = _read_table(path, "key")
+    missing = {"item", "tau"} - set(table.columns)
+    if missing:
+        raise SchemaError(f"{path}: columns {sorted(missing)} are missing; a key needs columns item, tau[, domain].")
+    return _check_tau(table, path)

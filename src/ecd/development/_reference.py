@@ -72,15 +72,19 @@ class Reference:
             raise ParameterError("tau", "BCT degrees of freedom (tau) must be positive.")
 
     @classmethod
-    def from_csv(cls, path, population: str | None = None) -> Reference:
+    def from_csv(cls, path, population: str | None = None, key: str | None = None) -> Reference:
         """Read a reference table with columns ``population, key, distribution, age, mu, sigma, nu, tau``.
 
         Parameters
         ----------
         path : path-like
-            The CSV (R ``dscore::builtin_references`` layout; ``tau`` may be empty for LMS).
+            The CSV (R ``dscore::builtin_references`` layout, as ``write.csv`` exports
+            it: further columns such as ``P3 … SDP2`` are ignored; ``tau`` may be
+            empty or ``NA`` for LMS).
         population : str, optional
             Select one population when the file holds several.
+        key : str, optional
+            Select the references of one key (a population may have one per key).
 
         Examples
         --------
@@ -92,26 +96,32 @@ class Reference:
         """
         path = Path(path)
         try:
-            table = pd.read_csv(path, keep_default_na=False, na_values=["", "NA"])
+            table = pd.read_csv(path, keep_default_na=False, na_values=["", "NA"],
+                                dtype={"population": str, "key": str, "distribution": str})
         except (OSError, pd.errors.ParserError) as exc:
             raise DataError(f"{path}: cannot read the reference ({exc}).") from exc
         missing = [c for c in ("distribution", "age", "mu", "sigma", "nu") if c not in table]
         if missing:
             raise SchemaError(f"{path}: columns {missing} are missing; expected {list(_COLUMNS)}.")
-        if population is not None:
-            table = table[table["population"].astype(str) == population]
-            if table.empty:
-                raise ParameterError("population", f"{population!r} is not in {path}.")
-        for col in ("population", "distribution"):
+        for col, wanted in (("population", population), ("key", key)):
+            if wanted is None:
+                continue
+            if col not in table:
+                raise ParameterError(col, f"{path} has no {col!r} column to select {wanted!r} from.")
+            chosen = table[col].astype(str) == wanted
+            if not chosen.any():
+                raise ParameterError(col, f"{wanted!r} is not in {path}; it holds {sorted(table[col].astype(str).unique())}.")
+            table = table[chosen]
+        for col in ("population", "key", "distribution"):
             if col in table and table[col].nunique() > 1:
                 raise SchemaError(
                     f"{path}: column {col!r} holds several values {sorted(table[col].astype(str).unique())}; "
-                    "one reference per file, or choose one with population=.")
+                    "one reference per file, or choose one with population= and key=.")
         failures = []
         for col in ("age", "mu", "sigma", "nu") + (("tau",) if "tau" in table else ()):
             num = pd.to_numeric(table[col], errors="coerce")
-            for i in np.flatnonzero((num.isna() & table[col].notna()).to_numpy()):
-                failures.append(f"{path} row {i + 2}, column {col!r}: {table[col].iloc[i]!r} is not a number")
+            for i in table.index[(num.isna() & table[col].notna()).to_numpy()]:
+                failures.append(f"{path} row {int(i) + 2}, column {col!r}: {table[col].loc[i]!r} is not a number")
         if failures:
             raise SchemaError(f"{path}: reference parameters must be numbers.", failures)
         dist = str(table["distribution"].iloc[0])

@@ -76,6 +76,9 @@ def dscore(
         (posterior SD) and ``daz``. With ``n == 0`` p, d, sem and daz are missing;
         with no prior (missing age, or age below ``key.min_age``) d, sem and daz
         are missing. Unlike R, ``a`` is the real age on rows with ``n == 0``.
+        ``attrs`` records the key's name, the uncalibrated items found in ``df``
+        (``uncalibrated_items``) and how many answers to them were ignored
+        (``uncalibrated_responses``); like R, they are not counted in ``n``.
 
     Raises
     ------
@@ -140,9 +143,12 @@ def dscore(
         if reference is None and key.references.get("default"):
             reference = Reference.from_csv(key.references["default"])
         z = np.full(len(df), np.nan) if reference is None else reference.daz(d, a, dec=rounding["daz"])
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {"a": a, "n": n.astype("int64"), "p": p, "d": d, "sem": sem, "daz": z}, index=df.index
     )
+    found_uncal, ignored = _uncalibrated_answers(df, key)
+    out.attrs.update(key=key.name, uncalibrated_items=found_uncal, uncalibrated_responses=ignored)
+    return out
 
 
 def dscore_posterior(
@@ -249,6 +255,13 @@ def _answered_items(df: pd.DataFrame, key: Key) -> tuple[np.ndarray, np.ndarray]
             failures,
         )
     return x, np.asarray(js, dtype=int)
+
+
+def _uncalibrated_answers(df: pd.DataFrame, key: Key) -> tuple[tuple, int]:
+    """The key's uncalibrated items present in ``df`` and how many answers they hold (ignored)."""
+    wanted = {item.lower() for item in key.uncalibrated_}
+    cols = [c for c in df.columns if str(c).lower() in wanted]
+    return tuple(str(c) for c in cols), int(df[cols].notna().to_numpy().sum()) if cols else 0
 
 
 # ---------------------------------------------------------------------- helpers

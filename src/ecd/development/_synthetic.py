@@ -18,6 +18,14 @@ def synthetic_key_paths() -> tuple[Path, Path]:
     return _HERE / "synthetic_key.csv", _HERE / "synthetic_key_params.yaml"
 
 
+def synthetic_itembank_path() -> Path:
+    """Path of the SYNTHETIC item bank in R dscore's export layout (keys ``zz_synthetic``, ``zz_other``).
+
+    Key ``zz_synthetic`` is the SYNTHETIC key with five items whose tau is NA.
+    """
+    return _HERE / "synthetic_itembank.csv"
+
+
 def synthetic_reference_path(kind: str = "bct") -> Path:
     """Path of the SYNTHETIC BCT (``"bct"``) or LMS (``"lms"``) reference table."""
     if kind not in ("bct", "lms"):

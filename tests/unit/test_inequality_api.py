@@ -366,3 +366,32 @@ def test_never_crashes_and_every_na_has_a_reason(kind, n, method, data):
     assert len(out) == 21
     missing = out["estimate"].isna()
     assert out.loc[missing, "note"].str.len().gt(0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 14), slope=st.floats(-1.5, -0.2), seed=st.integers(0, 10_000))
+def test_gap_trend_gives_no_verdict_below_the_minimum_points(n, slope, seed):
+    from ecd.trends import MIN_TREND_POINTS
+
+    rng = np.random.default_rng(seed)
+    years = np.arange(2000, 2000 + 2 * n, 2)
+    urban = 8 + rng.normal(0, 0.1, n)
+    rural = urban + 12 + slope * (years - 2000) / 2 + rng.normal(0, 0.1, n)
+    t = ineq.gap_trend(_series(urban, rural, years)).tidy().set_index(["measure", "quantity"])
+    d = t.loc[("D", "slope")]
+    fit = np.polyfit(years, rural - urban, 1)[0]
+    assert_allclose(d["estimate"], fit, rtol=1e-8)  # the change is always reported …
+    if n < MIN_TREND_POINTS:  # … but an interval and a verdict only from the minimum number of points on
+        assert d["verdict"] == "too few points" and np.isnan(d["ci_low"]) and np.isnan(d["ci_high"])
+        assert t.loc[("R", "slope"), "verdict"] == "too few points"
+        assert ineq.VERDICT_ZH[d["verdict"]] == "数据点不足，不作判断"
+    else:
+        assert d["verdict"] in {"narrowing", "widening", "no clear change"} and np.isfinite(d["ci_low"])
+
+
+def test_gap_trend_min_points_is_checked():
+    years = np.arange(2000, 2004)
+    with pytest.raises(ParameterError, match="min_points"):
+        ineq.gap_trend(_series([1, 2, 3, 4], [2, 3, 4, 5], years), min_points=2)
+    t = ineq.gap_trend(_series([5, 4, 3, 2.5], [15, 12, 10, 8], years), min_points=3).tidy()
+    assert (t.loc[t["quantity"] == "slope", "verdict"] != "too few points").all()

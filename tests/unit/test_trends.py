@@ -328,3 +328,20 @@ def test_continuous_breakpoints_weighted_equal_weights_and_fitted_curve():
     obs = curve.dropna(subset=["observed"])
     assert obs["year"].tolist() == df["year"].tolist()
     assert_allclose(np.log(curve["fitted"]), a.predict_log(curve["year"])[0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 12), apc=st.floats(-12, -2), start=st.floats(7, 20), seed=st.integers(0, 1000))
+def test_target_attainment_gives_no_trend_verdict_below_the_minimum_points(n, apc, start, seed):
+    df = _line(range(2010, 2010 + n), start=start, apc=apc)
+    df["value"] *= np.exp(np.random.default_rng(seed).normal(0, 0.01, n))
+    row = tr.target_attainment(df, target=5.0, by_year=2030, max_joinpoints=0).tidy().iloc[0]
+    met_now = row["last_value"] <= 5.0
+    if n < tr.MIN_TREND_POINTS:
+        assert row["status"] == ("achieved" if met_now else "too few points")
+        assert np.isnan(row["projected_low"]) and np.isnan(row["year_attained"])
+        if n >= 2:  # the change is still reported
+            assert np.isfinite(row["apc_last"])
+    else:
+        assert row["status"] in {"achieved", "on track", "off track", "uncertain"}
+    assert tr.STATUS_ZH[row["status"]]

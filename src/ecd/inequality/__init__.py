@@ -49,7 +49,7 @@ from ._adapter import from_warehouse
 from ._measures import MEASURES
 from ._summarize import InequalityResult, summarize
 from ._synthetic import synthetic_strata
-from ._trend import GapTrendResult, gap_trend
+from ._trend import VERDICT_ZH, GapTrendResult, gap_trend
 
-__all__ = ["MEASURES", "GapTrendResult", "InequalityResult", "from_warehouse", "gap_trend",
+__all__ = ["MEASURES", "VERDICT_ZH", "GapTrendResult", "InequalityResult", "from_warehouse", "gap_trend",
            "summarize", "synthetic_strata"]

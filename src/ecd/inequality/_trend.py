@@ -9,8 +9,13 @@ import pandas as pd
 from scipy import stats
 
 from ecd.errors import ParameterError
+from ecd.trends._rules import MIN_TREND_POINTS
 
 from ._summarize import summarize
+
+#: Chinese wording of the verdicts of :func:`gap_trend`.
+VERDICT_ZH = {"narrowing": "缩小", "widening": "扩大", "no clear change": "无明显变化", "undetermined": "无法判断",
+              "too few points": "数据点不足，不作判断"}
 
 SERIES = ["setting", "source", "indicator_abbr", "dimension"]
 TREND_COLUMNS = SERIES + ["measure", "quantity", "date_start", "date_end", "n_dates",
@@ -25,7 +30,8 @@ class GapTrendResult:
     R), ``quantity`` (``change``: last minus first date, for R the ratio of ratios;
     ``slope``: per unit of date, for R the annual % change of the ratio),
     ``date_start, date_end, n_dates, estimate, se, ci_low, ci_high, p_value,
-    verdict`` (narrowing / widening / no clear change / undetermined) and ``note``.
+    verdict`` (narrowing / widening / no clear change / undetermined / too few
+    points; ``VERDICT_ZH`` in Chinese) and ``note``.
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -47,8 +53,8 @@ def _verdict(level: float, lo: float, hi: float, null: float) -> str:
     return "widening" if moving_up == gap_positive else "narrowing"
 
 
-def _slope(x, y, se, z, conf_level):
-    """WLS with known variances when SEs exist, else OLS with a t interval."""
+def _slope(x, y, se, z, conf_level, min_points):
+    """WLS with known variances when SEs exist, else OLS with a t interval (from ``min_points`` dates on)."""
     n = len(x)
     if np.all(np.isfinite(se)) and np.all(se > 0):
         w = 1.0 / se**2
@@ -59,11 +65,14 @@ def _slope(x, y, se, z, conf_level):
         s = np.sqrt(1.0 / sxx)
         p = 2 * stats.norm.sf(abs(b / s))
         return b, s, b - z * s, b + z * s, p, "inverse-variance weighted regression on date (subgroup SEs)"
-    if n < 3:
-        return np.nan, np.nan, np.nan, np.nan, np.nan, "fewer than three dates and no subgroup SEs: no trend interval"
+    if n < 2:
+        return np.nan, np.nan, np.nan, np.nan, np.nan, "fewer than two dates: no trend"
     xb, yb = x.mean(), y.mean()
     sxx = np.sum((x - xb) ** 2)
     b = np.sum((x - xb) * (y - yb)) / sxx
+    if n < min_points:
+        return b, np.nan, np.nan, np.nan, np.nan, (f"{n} dates and no subgroup SEs, fewer than {min_points}: the slope "
+                                                   "is reported without an interval or verdict")
     resid = y - yb - b * (x - xb)
     s = np.sqrt(np.sum(resid**2) / (n - 2) / sxx)
     t = stats.t.ppf(1 - (1 - conf_level) / 2, n - 2)
@@ -77,6 +86,7 @@ def gap_trend(
     dates: Sequence | None = None,
     method: str = "heat",
     conf_level: float = 0.95,
+    min_points: int = MIN_TREND_POINTS,
 ) -> GapTrendResult:
     """Whether the gap between subgroups is closing: change in D and R, and their trend.
 
@@ -96,6 +106,11 @@ def gap_trend(
         Passed to :func:`summarize`.
     conf_level : float
         Confidence level.
+    min_points : int
+        Fewest dates for a slope with a residual-based (t) interval and a
+        verdict (default ``ecd.trends.MIN_TREND_POINTS``, 8); below it the slope
+        is reported with verdict "too few points". Slopes weighted by subgroup
+        SEs (sampling error, not scatter) are not affected.
 
     Returns
     -------
@@ -104,7 +119,8 @@ def gap_trend(
         R_end / R_start with a log-scale interval. ``slope``: for D, the slope of D on
         date; for R, 100·(exp(b) − 1) % per unit of date with b the slope of ln R.
         With subgroup SEs the regression is weighted by inverse variances (normal
-        interval); without, it is OLS with a t interval from residual variation.
+        interval); without, it is OLS with a t interval from residual variation,
+        given only from ``min_points`` dates on.
 
     Examples
     --------
@@ -122,6 +138,8 @@ def gap_trend(
     """
     if dates is not None and len(dates) != 2:
         raise ParameterError("dates", f"{dates!r}; expected two dates (start, end)")
+    if isinstance(min_points, bool) or not isinstance(min_points, (int, np.integer)) or min_points < 3:
+        raise ParameterError("min_points", f"expected an integer of at least 3, found {min_points!r}.")
     res = summarize(df, measures=["D", "R"], method=method, conf_level=conf_level)
     gaps = res.tidy()
     z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
@@ -164,11 +182,15 @@ def gap_trend(
                     est, lo, hi = np.exp(est), np.exp(lo), np.exp(hi)
                 rows.append((*key, measure, "change", s["date"].iloc[i0], s["date"].iloc[i1], y.size,
                              est, sd, lo, hi, p, _verdict(level, lo, hi, null), note))
-            b, sb, lo, hi, p, note = _slope(x, y, se, z, conf_level)
+            b, sb, lo, hi, p, note = _slope(x, y, se, z, conf_level, min_points)
             if measure == "R":
                 sb = 100 * np.exp(b) * sb  # delta method for 100·(e^b − 1)
                 b, lo, hi = 100 * np.expm1(b), 100 * np.expm1(lo), 100 * np.expm1(hi)
-            verdict = _verdict(level, lo, hi, 0.0) if measure == "D" else _verdict(level, 1 + lo / 100, 1 + hi / 100, 1.0)
+            if np.isfinite(b) and not np.isfinite(lo) and y.size < min_points:
+                verdict = "too few points"
+            else:
+                verdict = (_verdict(level, lo, hi, 0.0) if measure == "D"
+                           else _verdict(level, 1 + lo / 100, 1 + hi / 100, 1.0))
             rows.append((*key, measure, "slope", s["date"].iloc[0], s["date"].iloc[-1], y.size,
                          b, sb, lo, hi, p, verdict, note))
     table = pd.DataFrame(rows, columns=TREND_COLUMNS)

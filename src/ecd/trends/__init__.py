@@ -15,6 +15,11 @@ a slope ``b`` is an annual percent change ``100 (e^b − 1)``. Series may have g
 - `convergence` — β and σ convergence across units.
 - `synthetic_series` — seeded SYNTHETIC series for tests and examples.
 
+``MIN_TREND_POINTS`` (8): a trend with a residual-based (t) interval gets an
+interval and a verdict only from at least this many observations; fewer give
+the change without either (see ``ecd.trends._rules``). ``STATUS_ZH`` words the
+target statuses in Chinese.
+
 Examples
 --------
 >>> import ecd
@@ -37,10 +42,13 @@ from ._results import (
     SegmentsResult,
     TargetResult,
 )
+from ._rules import MIN_TREND_POINTS, STATUS_ZH
 from ._synthetic import synthetic_series
 from ._targets import target_attainment
 
 __all__ = [
+    "MIN_TREND_POINTS",
+    "STATUS_ZH",
     "AAPCResult",
     "APCResult",
     "CompareResult",

@@ -9,6 +9,7 @@ from ecd.errors import ParameterError
 
 from ._joinpoint import Joinpoint
 from ._results import TargetResult, pct, quantile
+from ._rules import MIN_TREND_POINTS
 from ._series import prepare_series
 
 
@@ -16,7 +17,8 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
                       year: str = "year", value: str = "value", se: str | None = None,
                       max_joinpoints: int = 2, select: str = "bic", since: float | None = None,
                       level: float = 0.95, horizon: float = 2100, min_obs_end: int = 2,
-                      min_obs_between: int = 2, missing: str = "raise") -> TargetResult:
+                      min_obs_between: int = 2, min_points: int = MIN_TREND_POINTS,
+                      missing: str = "raise") -> TargetResult:
     """Project when a trend reaches a target, with an interval, and say if it is on track.
 
     The trend is the joinpoint model of ln(value) (grid search, ``select``; use
@@ -41,6 +43,13 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
         Confidence level of the projection interval.
     horizon : float
         Last year searched for attainment; later crossings are reported as NaN.
+    min_points : int
+        Fewest observations (from ``since`` on) for a projection with an
+        interval and a trend verdict (default ``ecd.trends.MIN_TREND_POINTS``,
+        8). With fewer, a target the last observation already meets is still
+        "achieved" (an observed fact); otherwise the status is "too few points"
+        and only the fitted annual change ``apc_last`` is reported, without an
+        interval, projection or attainment year.
 
     Returns
     -------
@@ -54,8 +63,10 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
         ``year_met_observed`` is the first observed year that met it.
         ``status`` is "achieved" (last observed value meets the target),
         "on track" (the whole interval meets it by ``by_year``), "off track" (none
-        of it does) or "uncertain". ``.projection`` holds the fitted and projected
-        path by year with its interval.
+        of it does), "uncertain", or "too few points" (see ``min_points``);
+        ``ecd.trends.STATUS_ZH`` words them in Chinese. ``.projection`` holds the
+        fitted and projected path by year with its interval (NaN below
+        ``min_points``).
 
     Examples
     --------
@@ -68,13 +79,23 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
     >>> row = res.iloc[0]
     >>> row["status"], round(float(row["year_attained"]), 1)
     ('on track', 2021.6)
+
+    Five points are too few for a verdict: the change is reported, nothing more.
+
+    >>> few = ecd.trends.target_attainment(df[df["year"] >= 2016], target=5.0, max_joinpoints=0).tidy().iloc[0]
+    >>> few["status"], round(float(few["apc_last"]), 1), bool(np.isnan(few["year_attained"]))
+    ('too few points', -7.6, True)
     """
     if direction not in ("below", "above"):
         raise ParameterError("direction", f"expected 'below' or 'above', found {direction!r}.")
     if not np.isfinite(target) or target <= 0:
         raise ParameterError("target", f"expected a positive number (log-linear trend), found {target!r}.")
+    if isinstance(min_points, bool) or not isinstance(min_points, (int, np.integer)) or min_points < 3:
+        raise ParameterError("min_points", f"expected an integer of at least 3, found {min_points!r}.")
     period = None if since is None else (since, np.inf)
     s = prepare_series(df, year, value, se, period, missing, what="target_attainment")
+    if s.n < min_points:
+        return _too_few(s, target, direction, by_year)
     jp = Joinpoint(max_joinpoints=max_joinpoints, select=select, min_obs_end=min_obs_end,
                    min_obs_between=min_obs_between).fit(df, year, value, se, period=period, missing=missing)
     fit = jp._fit_for(None)
@@ -139,3 +160,29 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
         "observed": pd.Series(s.value, index=s.x).reindex(years).to_numpy(),
     })
     return TargetResult(table, projection, tuple(s.notes) + jp.notes_)
+
+
+def _too_few(s, target: float, direction: str, by_year: float) -> TargetResult:
+    """The result below ``min_points``: the observed facts and the fitted change, no interval or verdict."""
+    sign = 1.0 if direction == "below" else -1.0
+    met = sign * (s.value - target) <= 0
+    apc_last = np.nan
+    if s.n >= 2:
+        w = s.w
+        xb, yb = np.average(s.x, weights=w), np.average(s.y, weights=w)
+        apc_last = float(pct(np.sum(w * (s.x - xb) * (s.y - yb)) / np.sum(w * (s.x - xb) ** 2)))
+    table = pd.DataFrame([{
+        "target": float(target), "direction": direction, "by_year": float(by_year),
+        "last_year": float(s.x[-1]), "last_value": float(s.value[-1]), "apc_last": apc_last, "k": 0,
+        "projected": np.nan, "projected_low": np.nan, "projected_high": np.nan,
+        "year_attained": np.nan, "year_attained_low": np.nan, "year_attained_high": np.nan,
+        "status": "achieved" if met[-1] else "too few points",
+        "year_met_observed": float(s.x[met][0]) if met.any() else np.nan, "n": s.n, "years_used": s.years_used,
+    }])
+    years = np.arange(s.x[0], max(by_year, s.x[-1]) + 1)
+    projection = pd.DataFrame({
+        "year": years, "fitted": np.nan, "low": np.nan, "high": np.nan, "projected": years > s.x[-1],
+        "observed": pd.Series(s.value, index=s.x).reindex(years).to_numpy(),
+    })
+    note = f"{s.n} observation(s), fewer than min_points: the change is reported without an interval or verdict"
+    return TargetResult(table, projection, tuple(s.notes) + (note,))

@@ -15,7 +15,7 @@ import pytest
 from ecd.book._build import build
 from ecd.book._publish import BuildLock
 from ecd.cli import main
-from ecd.errors import LockError
+from ecd.errors import ConfigError, LockError
 
 from minihome import default_manifest
 
@@ -216,3 +216,31 @@ def test_diff_cli_between_releases(built, tmp_path):
     assert {x["key"] for x in d["numbers"]} == {"beta:total"}
     assert "beta:total" in (out / "diff.html").read_text(encoding="utf-8")
     assert first.exists()  # old releases are never modified or removed
+
+
+def test_foreach_intro_is_executed_and_rendered_once_before_the_sections(mini):
+    from minihome import make_notebook
+
+    make_notebook(mini.root / "notebooks" / "intro.ipynb", 'scale = 1.0\nlabel = "x"', body='''
+import pandas as pd
+import ecd
+ecd.book.glue("n_places", 2, fmt="{}")
+ecd.book.table(pd.DataFrame({"类型": ["甲"], "地区": ["甲地、乙地"]}), label="tbl-types", caption="全部地区的类型", source="测试数据")
+''')
+    (mini.root / "chapters" / "intro.md").write_text("本章共 {{n_places}} 个地区。\n\n[[tbl-types]]\n", encoding="utf-8")
+    (mini.root / "chapters" / "place.md").write_text("本地合计 {{total}}，类型见 @tbl-types。\n", encoding="utf-8")
+    m = default_manifest()
+    m["chapters"][2].update(prose="chapters/place.md", intro={"notebook": "notebooks/intro.ipynb", "prose": "chapters/intro.md"})
+    mini.write_manifest(m)
+    res = build(jobs=1, pdf=False, only=["places"])
+    assert _states(res)["places--intro"] == "ok", res.chapters
+    page = mini.chapter_html("places")
+    assert page.count("全部地区的类型") == 1  # once for the chapter, not once per section
+    assert page.index("全部地区的类型") < page.index("甲地") < page.index("乙地")
+    assert page.count('href="#tbl-types"') == 2  # each section points at the one table
+    tables = json.loads((mini.root / "build" / "current" / "tables.json").read_text(encoding="utf-8"))
+    assert [k for k in tables if k.endswith("tbl-types")] == ["places--intro:tbl-types"]
+    m["chapters"][2]["intro"] = {"notebook": "notebooks/intro.ipynb", "colour": "red"}
+    mini.write_manifest(m)
+    with pytest.raises(ConfigError, match=r"intro: expected"):
+        build(jobs=1, pdf=False, only=["places"])

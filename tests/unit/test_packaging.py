@@ -21,6 +21,10 @@ def test_environment_yml_matches_pyproject():
     for dep in env["dependencies"]:
         if isinstance(dep, str) and not dep.startswith(("python", "pip")):
             conda[_name(dep)] = dep.replace(" ", "")
+        if isinstance(dep, dict):  # packages conda-forge lacks come from pip, with the same pin
+            for req in dep.get("pip", []):
+                if not req.startswith("-"):
+                    conda[_name(req)] = req.replace(" ", "")
     pyproject = {_name(d): d.replace(" ", "") for d in project["dependencies"]}
     assert conda == pyproject
     assert any(isinstance(d, str) and d.startswith("python=3.11") for d in env["dependencies"])

@@ -106,7 +106,8 @@ def _git_commit() -> str:
 def _render_key(m: Manifest, group: list[Chapter], keys: dict) -> str:
     parts = {c.id: keys[c.id] for c in group}  # an execution key determines the executed notebook
     c0 = group[0]
-    prose = (paths.home() / c0.prose).read_text(encoding="utf-8") if c0.prose else ""
+    proses = sorted({c.prose for c in group if c.prose})  # a foreach chapter's intro has its own prose
+    prose = "".join((paths.home() / p).read_text(encoding="utf-8") for p in proses)
     parts.update({"templates": _cache.hash_path(TEMPLATES), "prose": _cache.sha256_text(prose),
                   "number": c0.number, "title": c0.title, "book": json.dumps(m.book, sort_keys=True, ensure_ascii=False),
                   "renderer": _cache.hash_path(Path(__file__).parent / "_render.py"),
@@ -117,10 +118,11 @@ def _render_key(m: Manifest, group: list[Chapter], keys: dict) -> str:
 def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | None) -> dict:
     """Render one manifest chapter (all its foreach sections) to an HTML body and its records."""
     c0 = group[0]
-    prose = (paths.home() / c0.prose).read_text(encoding="utf-8") if c0.prose else ""
+    prose_of = {p: (paths.home() / p).read_text(encoding="utf-8") for p in {c.prose for c in group if c.prose}}
     counters = {"figure": 0, "table": 0}
     cites = {"entries": bib or {}, "order": []}
     parts, numbers, tables, figures = [], {}, {}, {}
+    shared_refs: dict = {}
     for c in group:
         import nbformat  # heavy (jsonschema): only when something is rendered
 
@@ -129,9 +131,11 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
         suffix = f"--{c.id.split('--', 1)[1]}" if c.section else ""
         nums = _render.number_items(outs.items, c.number, counters)
         anchors = {it["label"]: it["label"] + suffix for it in outs.items}
-        refs = {label: (nums[label], anchors[label]) for label in nums}
-        where = f"chapter {c.id} ({c0.prose or 'no prose'})"
-        composed = _render.compose(prose, outs, refs, anchors, where, cites)
+        refs = {**shared_refs, **{label: (nums[label], anchors[label]) for label in nums}}
+        if not c.section:
+            shared_refs.update(refs)  # the sections may point at the chapter intro's figures and tables
+        where = f"chapter {c.id} ({c.prose or 'no prose'})"
+        composed = _render.compose(prose_of.get(c.prose, ""), outs, refs, anchors, where, cites)
         for i, cell in enumerate(composed.cells):
             cell["id"] = f"c{i}"
         body = _render.to_html(composed)
@@ -146,7 +150,8 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
             if it["kind"] == "table":
                 tables[key] = {"caption": it["caption"], "source": it["source"], "cells": it.get("cells")}
             else:
-                figures[key] = {"caption": it["caption"], "source": it["source"], "sha256": _cache.sha256_text(it["png"])}
+                figures[key] = {"caption": it["caption"], "source": it["source"], "sha256": _cache.sha256_text(it["png"]),
+                                "overlaps": it.get("overlaps", [])}
     notes = ""
     if cites["order"]:
         from ecd.book._bib import format_gbt7714

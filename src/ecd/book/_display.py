@@ -94,17 +94,33 @@ def figure(fig, *, label: str, caption: str, source: str, alt: str | None = None
     """Show a matplotlib figure as a numbered book figure (图) with its source line.
 
     The figure is written as PNG without timestamps (reproducible bytes) and closed.
+    Before that its text is checked (:func:`ecd.viz.text_overlaps`): titles,
+    tick labels, annotations and legends that overprint each other are
+    recorded in the figure's metadata (``overlaps``, which the built book's
+    tests read) and reported with an :class:`~ecd.errors.EcdWarning` (an
+    error in the test suite).
     """
     _check_label("figure", label)
     if not source:
         raise ParameterError("source", f"figure {label} has no source; every book figure says where its data came from")
+    import warnings
+
     import matplotlib.pyplot as plt
+
+    from ecd.errors import EcdWarning
+    from ecd.viz._overlap import text_overlaps
+
+    overlaps = [str(o) for o in text_overlaps(fig)]
+    if overlaps:
+        warnings.warn(f"figure {label}: {len(overlaps)} overlapping text pair(s): " + "; ".join(overlaps[:5]),
+                      EcdWarning, stacklevel=2)
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     png = base64.b64encode(buf.getvalue()).decode("ascii")
-    meta = {META_KEY: {"kind": "figure", "label": label, "caption": caption, "source": source, "alt": alt or caption}}
+    meta = {META_KEY: {"kind": "figure", "label": label, "caption": caption, "source": source, "alt": alt or caption,
+                       "overlaps": overlaps}}
     _publish({"image/png": png, "text/plain": f"[{label}] {caption}"}, meta)
 
 

@@ -20,7 +20,8 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _PARAM_TYPES = {"int", "float", "str", "bool", "list", "enum", "pattern"}
 _BOOK_KEYS = {"title", "subtitle", "edition", "lang", "publisher", "editors", "bibliography", "previous_edition"}
 _TOP_KEYS = {"book", "matrices", "data", "chapters"}
-_CHAPTER_KEYS = {"id", "title", "notebook", "prose", "parameters", "params", "foreach", "uses", "after", "required", "timeout"}
+_CHAPTER_KEYS = {"id", "title", "notebook", "prose", "parameters", "params", "foreach", "intro", "uses", "after", "required",
+                 "timeout"}
 _DATA_KEYS = {"id", "action", "uses"}
 _SPEC_KEYS = {"type", "default", "items", "values", "pattern", "min", "max", "description"}
 
@@ -339,6 +340,25 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
             raise ConfigError(f"{_where(w + '.foreach.matrix')}: no matrix {fe['matrix']!r}; defined: {sorted(matrices)}")
         if nb_params is not None and fe["as"] not in nb_params:
             raise ConfigError(f"{_where(w + '.foreach.as')}: the notebook's parameters cell has no {fe['as']!r}")
+        intro = c.get("intro")
+        if intro is not None:
+            # a chapter-level part rendered once, before the sections: what is about all items together
+            # (a typology of all provinces, a map, a ranking) instead of repeating it in every section
+            if not isinstance(intro, dict) or set(intro) - {"notebook", "prose"} or not isinstance(intro.get("notebook"), str):
+                raise ConfigError(f"{_where(w + '.intro')}: expected {{notebook: PATH, prose: PATH}} (prose optional)")
+            inb = home / intro["notebook"]
+            if check_notebooks and not inb.exists():
+                raise ConfigError(f"{_where(w + '.intro.notebook')}: {intro['notebook']} does not exist")
+            iprose = intro.get("prose")
+            if iprose is not None and not (isinstance(iprose, str) and (home / iprose).exists()):
+                raise ConfigError(f"{_where(w + '.intro.prose')}: {iprose!r} does not exist")
+            inb_params = _notebook_parameters(inb, w + ".intro.notebook") if check_notebooks else None
+            iparams = {k: v for k, v in values.items() if inb_params is None or k in inb_params}
+            if any(str(it["id"]).lower() == "intro" for it in matrices[fe["matrix"]]):
+                raise ConfigError(f"{_where(w + '.intro')}: the matrix {fe['matrix']!r} has an item 'intro', "
+                                  "whose section id would clash with the chapter's intro")
+            chapters.append(Chapter(id=f"{cid}--intro", params=iparams,
+                                    **{**base, "notebook": intro["notebook"], "prose": iprose}))
         for item in matrices[fe["matrix"]]:
             item_id = str(item["id"])
             sid = f"{cid}--{re.sub(r'[^a-z0-9_-]', '-', item_id.lower())}"

@@ -21,9 +21,19 @@ _CJK_CANDIDATES = (
 )
 
 AREA_COLORS = {"urban": "#2471a3", "rural": "#c0392b", "total": "#444444"}
+# urban/rural/total also differ in line style and marker (legible in greyscale print)
+AREA_STYLES = {"urban": {"color": "#2471a3", "linestyle": "-", "marker": "o"},
+               "rural": {"color": "#c0392b", "linestyle": "--", "marker": "s"},
+               "total": {"color": "#444444", "linestyle": "-.", "marker": "^"}}
 AREA_LABELS_ZH = {"urban": "城市", "rural": "农村", "total": "合计"}
 REGION_LABELS_ZH = {"CN-EAST": "东部", "CN-CENTRAL": "中部", "CN-WEST": "西部", "CN": "全国"}
-PALETTE = ["#2471a3", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#5d6d7e"]
+# 13 colours, pairwise CIE76 ΔE ≥ 22 (tests/unit/test_viz.py); the first seven are the colours the
+# book has always used, so existing figures keep theirs. In greyscale print several share a lightness,
+# so series are also told apart by line style and marker: use `styles(n)`, not colours alone.
+PALETTE = ["#2471a3", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#17a589", "#5d6d7e",
+           "#1b2631", "#e67e9f", "#7b3f00", "#85c1e9", "#9acd32", "#4a235a"]
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 2))]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "*", "p", "d"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -36,6 +46,39 @@ def cjk_font() -> str | None:
         if name in available:
             return name
     return None
+
+
+def styles(n: int) -> list[dict]:
+    """``n`` distinct line styles for series sharing one axes: colour, line style and marker.
+
+    Colour alone is not enough in greyscale print, so consecutive series
+    also differ in line style (7 kinds) and marker (13 kinds); the first
+    ``len(PALETTE)`` entries have distinct colours and no two entries of
+    the first 91 repeat the same (line style, marker) pair.
+
+    Parameters
+    ----------
+    n : int
+        Number of series (≥ 0).
+
+    Returns
+    -------
+    list of dict
+        Keyword arguments for ``Axes.plot`` (``color, linestyle, marker``).
+
+    Examples
+    --------
+    >>> import ecd.viz
+    >>> s = ecd.viz.styles(14)
+    >>> len({d["color"] for d in s[:13]}), s[0]["linestyle"], s[1]["marker"]
+    (13, '-', 's')
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        from ecd.errors import ParameterError
+
+        raise ParameterError("n", f"{n!r}: expected a whole number of series ≥ 0")
+    return [{"color": PALETTE[i % len(PALETTE)], "linestyle": LINESTYLES[i % len(LINESTYLES)],
+             "marker": MARKERS[i % len(MARKERS)]} for i in range(n)]
 
 
 def use_theme() -> str | None:
@@ -53,7 +96,7 @@ def use_theme() -> str | None:
         "axes.titlesize": 12,
         "axes.labelsize": 10,
         "legend.frameon": False,
-        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),  # colour only: dashes mean targets in some figures
         "axes.unicode_minus": False,
         "svg.hashsalt": "ecd",
     }

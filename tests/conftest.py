@@ -35,6 +35,17 @@ def reference_dir() -> Path:
     return REFERENCE
 
 
+@pytest.fixture
+def fixture_home(tmp_path, monkeypatch) -> Path:
+    """A temporary copy of the small test project home (``tests/fixtures/data/home``), as ``ECD_HOME``."""
+    import shutil
+
+    h = tmp_path / "home"
+    shutil.copytree(Path(__file__).resolve().parent / "fixtures" / "data" / "home", h)
+    monkeypatch.setenv("ECD_HOME", str(h))
+    return h
+
+
 # --------------------------------------------------------------------------- notebooks
 @pytest.fixture
 def run_notebook(tmp_path):

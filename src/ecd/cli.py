@@ -39,7 +39,7 @@ def _cmd_data_add(args: argparse.Namespace) -> int:
                                              "date_accessed", "year_kind")}
     ask = input if sys.stdin is not None and sys.stdin.isatty() else None
     result = add(args.file, args.source, fmt=args.format, mapping=args.mapping, fields=fields,
-                 encoding=args.encoding, ask=ask)
+                 encoding=args.encoding, ask=ask, publication=args.publication, publications=args.publications)
     print(result)
     return EXIT_OK
 
@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--date-accessed", dest="date_accessed", default=None, help="default: today")
     a.add_argument("--year-kind", dest="year_kind", choices=["observation", "target"], default=None,
                    help="target: policy-target years may lie in the future")
+    a.add_argument("--publication", default=None, metavar="KEY",
+                   help="publication key of every row (defined in --publications or in another sidecar)")
+    a.add_argument("--publications", default=None, metavar="YAML",
+                   help="publications (key -> type, author, title, year …) and optionally retrievals, "
+                        "row_publications, written into the sidecar")
     a.set_defaults(func=_cmd_data_add)
 
     n = sub.add_parser("new", help="start something new from a template")

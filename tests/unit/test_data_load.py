@@ -14,7 +14,8 @@ from ecd.errors import ParameterError, SchemaError
 
 from test_data_support import HOME_TEMPLATE, REPO, _built_template, add_raw, built_home, sha256  # noqa: F401
 
-COLUMNS = ["indicator", "geo", "area", "year", "value", "unit", "source_id", "citation", "se", "ci_low", "ci_high"]
+COLUMNS = ["indicator", "geo", "area", "year", "value", "unit", "source_id", "citation", "se", "ci_low", "ci_high",
+           "publication", "trust", "note"]
 
 
 def _raw_rows(home, rel):

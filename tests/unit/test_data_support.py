@@ -102,4 +102,5 @@ def test_template_home_is_valid(built_home):
     assert summary.rows == sum(
         len((built_home / "data/raw" / f).read_text(encoding="utf-8").splitlines()) - 1
         for f in ("nhc_official/mini_official.csv", "policy_targets/mini_targets.csv"))
-    assert snapshot(built_home / "data" / "processed").keys() == {"warehouse.parquet", "warehouse.duckdb", "manifest.json"}
+    assert snapshot(built_home / "data" / "processed").keys() == {"warehouse.parquet", "warehouse.duckdb", "manifest.json",
+                                                                    "publications.parquet", "retrievals.parquet"}

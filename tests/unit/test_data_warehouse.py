@@ -28,7 +28,7 @@ def test_build_writes_parquet_duckdb_and_manifest(built_home, capsys):
     con = duckdb.connect(str(paths.warehouse_duckdb()), read_only=True)
     try:
         tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
-        assert tables == {"indicators", "sources", "catalog"}
+        assert tables == {"indicators", "sources", "catalog", "publications", "retrievals"}
         db = con.execute("SELECT * FROM indicators").df()
         n_catalog = con.execute("SELECT count(*) FROM catalog").fetchone()[0]
     finally:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from ecd.errors import ConfigError, ParameterError, SchemaError
 
 REPO = Path(__file__).resolve().parents[2]
 FIX = REPO / "tests" / "fixtures" / "readers"
-HOME = REPO / "tests" / "fixtures" / "data" / "home"
 FIELDS = ["--producer", "SYNTHETIC test producer", "--citation", "SYNTHETIC fixture", "--url", "tests/fixtures/readers",
           "--licence", "test fixture", "--trust", "low"]
 USER_CATALOG = {"indicators": {"births_registered": {
@@ -22,11 +20,8 @@ USER_CATALOG = {"indicators": {"births_registered": {
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    h = tmp_path / "home"
-    shutil.copytree(HOME, h)
-    monkeypatch.setenv("ECD_HOME", str(h))
-    return h
+def home(fixture_home) -> Path:
+    return fixture_home
 
 
 def tree(folder: Path) -> dict[str, str]:

@@ -111,8 +111,47 @@ def _user_catalog_hint(codes: list[str], source_id: str, units: dict) -> str:
             f"`ecd data add` again.")
 
 
+def read_publications(doc) -> dict:
+    """The publication blocks of a ``--publications`` YAML (or dict) for a new sidecar.
+
+    The document is either a sidecar-like mapping with any of ``publications``,
+    ``retrievals``, ``row_publications`` and ``publication``, or a bare mapping of
+    publication key -> fields.
+
+    Examples
+    --------
+    >>> from ecd.data._add import read_publications
+    >>> read_publications({"wdi_2026": {"type": "dataset", "author": "World Bank", "title": "World Development "
+    ...                    "Indicators", "year": 2026}})["publications"]["wdi_2026"]["type"]
+    'dataset'
+    """
+    name = "--publications"
+    if isinstance(doc, (str, Path)):
+        path = Path(doc)
+        try:
+            doc = load_yaml(path.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise ParameterError(name, f"cannot read {path}: {e.strerror}") from None
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path.name}: not readable YAML ({type(e).__name__}: {e}); expected a mapping "
+                              f"`publications: {{key: {{type, author, title, year …}}}}`") from None
+        name = path.name
+    if not isinstance(doc, dict) or not doc:
+        raise ConfigError(f"{name}: expected a YAML mapping of publications (key -> type, author, title, year …) or "
+                          f"a block with publications/retrievals/row_publications, found {type(doc).__name__}")
+    blocks = ("publications", "retrievals", "row_publications", "publication")
+    if any(k in doc for k in blocks):
+        unknown = sorted(set(doc) - set(blocks))
+        if unknown:
+            raise ConfigError(f"{name}: unknown top-level key(s) {', '.join(unknown)} (expected only "
+                              f"{', '.join(blocks)})")
+        return {k: doc[k] for k in blocks if k in doc}
+    return {"publications": doc}
+
+
 def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: dict | None = None,
-        encoding: str | None = None, ask: Callable[[str], str] | None = None) -> AddResult:
+        encoding: str | None = None, ask: Callable[[str], str] | None = None, publication: str | None = None,
+        publications=None) -> AddResult:
     """Copy ``file`` into ``data/raw/<source_id>/`` with a complete sidecar, validated, or write nothing.
 
     Parameters
@@ -135,6 +174,14 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
     ask : callable, optional
         ``ask(prompt) -> answer`` for missing required fields (the CLI passes
         ``input`` when stdin is a terminal); without it, missing fields are an error.
+    publication : str, optional
+        Key of the original publication of every row not mapped otherwise
+        (written as the sidecar's ``publication:``). The key must be defined in
+        ``publications`` or in another sidecar.
+    publications : path or dict, optional
+        YAML (or dict) of publications (key -> ``type, author, title, year`` …),
+        or a block with ``publications``, ``retrievals``, ``row_publications``;
+        written into the sidecar (see :mod:`ecd.data._publications`).
 
     Returns
     -------
@@ -202,6 +249,13 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
     }
     if mapping_doc:
         meta["mapping"] = mapping_doc
+    if publications is not None:
+        meta.update(read_publications(publications))
+    if publication:
+        if not _SOURCE_ID.match(str(publication)):
+            raise ParameterError("--publication", f"{publication!r} is not a publication key (expected lower-case "
+                                                  f"letters, digits and _, e.g. wdi_2026)")
+        meta["publication"] = publication
 
     created_folder = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)

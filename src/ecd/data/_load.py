@@ -203,3 +203,58 @@ def origins(df: pd.DataFrame) -> pd.DataFrame:
     out["title"] = out["source_id"].map(src["title"])
     out["producer"] = out["source_id"].map(src["producer"])
     return out[["source_id", "title", "producer", "citation", "n_rows", "indicators"]]
+
+
+def _processed_table(name: str) -> pd.DataFrame:
+    warehouse()  # builds or refreshes if needed
+    return pd.read_parquet(paths.processed_dir() / f"{name}.parquet")
+
+
+def publications(keys=None) -> pd.DataFrame:
+    """The original publications the warehouse rows are from (one row per key, GB/T 7714 fields).
+
+    Parameters
+    ----------
+    keys : str, list of str or DataFrame, optional
+        Publication keys, or rows from :func:`load` (their ``publication`` column).
+        Default: every publication defined in a sidecar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``publication, type, author, title, year, date, publisher, place,
+        journal, volume, issue, pages, doi, number, edition, booktitle, editor,
+        table, page, url, lang, note, defined_in`` (text; list fields joined by "; ").
+
+    Examples
+    --------
+    >>> import ecd.data
+    >>> pubs = ecd.data.publications()
+    >>> list(pubs.columns[:5])
+    ['publication', 'type', 'author', 'title', 'year']
+    """
+    table = _processed_table("publications")
+    if keys is None:
+        return table
+    if isinstance(keys, pd.DataFrame):
+        if "publication" not in keys:
+            raise ParameterError("keys", "a DataFrame without a publication column; expected rows from ecd.data.load()")
+        wanted = [k for k in dict.fromkeys(keys["publication"].dropna().astype(str)) if k]
+    else:
+        wanted = _as_list("keys", keys)
+    unknown = sorted(set(wanted) - set(table["publication"]))
+    if unknown:
+        raise ParameterError("keys", f"unknown publication key(s) {unknown}; {suggest(unknown[0], list(table['publication']))}")
+    return table[table["publication"].isin(wanted)].reset_index(drop=True)
+
+
+def retrievals() -> pd.DataFrame:
+    """Where the copies of the publications were read (stored page, repository@commit, date, kind, trust).
+
+    Examples
+    --------
+    >>> import ecd.data
+    >>> list(ecd.data.retrievals().columns)
+    ['publication', 'url', 'kind', 'accessed', 'trust', 'note', 'rows', 'file']
+    """
+    return _processed_table("retrievals")

@@ -23,6 +23,8 @@ import pandas as pd
 
 TIDY_COLUMNS = ("indicator", "geo", "area", "year", "value", "unit", "source")
 OPTIONAL_COLUMNS = ("se", "ci_low", "ci_high")
+# optional text columns of the publication contract: the row's publication key, its trust, a note
+TEXT_COLUMNS = ("publication", "trust", "note")
 LINE = "_line"
 
 
@@ -163,11 +165,12 @@ def read_csv_cells(text: str, label: str, required, optional=()) -> RawTable:
 
 @register_reader("tidy_csv")
 def read_tidy_csv(path: Path, meta: dict, label: str) -> RawTable:
-    """The data-seed layout: ``indicator, geo, area, year, value, unit, source`` (+ ``se, ci_low, ci_high``)."""
+    """The data-seed layout: ``indicator, geo, area, year, value, unit, source`` (+ ``se, ci_low, ci_high``,
+    ``publication, trust, note``)."""
     text, problem = decode(path.read_bytes(), meta.get("encoding", "utf-8"), label)
     if problem:
         return RawTable(empty_raw(), [problem])
-    return read_csv_cells(text, label, TIDY_COLUMNS, OPTIONAL_COLUMNS)
+    return read_csv_cells(text, label, TIDY_COLUMNS, OPTIONAL_COLUMNS + TEXT_COLUMNS)
 
 
 GEO_CODE_COLUMNS = ("geo", "gb2260", "name_zh", "name_en", "region_3")

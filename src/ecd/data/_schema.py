@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ecd.catalog._load import suggest
-from ecd.data._readers import LINE, OPTIONAL_COLUMNS
+from ecd.data._readers import LINE, OPTIONAL_COLUMNS, TEXT_COLUMNS
 
 AREAS = ("total", "urban", "rural")
 KEY = ("indicator", "geo", "area", "year")
@@ -64,6 +64,9 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     out["value"] = _numeric(frame["value"])
     for col in OPTIONAL_COLUMNS:
         out[col] = _numeric(frame[col]) if col in frame else np.nan
+    for col in TEXT_COLUMNS:
+        out[col] = (frame[col].astype(object).map(lambda s: s.strip() if isinstance(s, str) else "")
+                    if col in frame else "")
     return out
 
 
@@ -174,6 +177,14 @@ def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "obse
             add(idx, col, f"{shown(idx, col)} is empty (expected a non-empty {col})")
         else:
             add(idx, col, f"{shown(idx, col)} fails check {check}")
+
+    if "trust" in raw:
+        from ecd.data._sidecar import TRUST_LEVELS
+
+        bad = frame.index[(frame["trust"] != "") & ~frame["trust"].isin(TRUST_LEVELS)]
+        for idx in bad:
+            add(idx, "trust", f"{shown(idx, 'trust')} is not a trust level (expected one of "
+                              f"{', '.join(TRUST_LEVELS)}, or empty for the sidecar's trust)")
 
     fc = _failure_cases(row_schema(ctx, year_kind), frame)
     seen: set[tuple[str, int]] = set()

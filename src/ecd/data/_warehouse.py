@@ -21,18 +21,23 @@ from pathlib import Path
 import pandas as pd
 
 from ecd import paths
+from ecd.data import _publications as pub
 from ecd.data._readers import empty_raw, get_reader, reader_names
 from ecd.data._schema import KEY, Context, typed, validate
 from ecd.data._sidecar import SIDECAR_SUFFIX, read_sidecar, sha256_file
 from ecd.errors import ProvenanceError, SchemaError
 
-WAREHOUSE_COLUMNS = ["indicator", "geo", "area", "year", "value", "unit", "source_id", "citation", "se", "ci_low", "ci_high"]
+WAREHOUSE_COLUMNS = ["indicator", "geo", "area", "year", "value", "unit", "source_id", "citation", "se", "ci_low", "ci_high",
+                     "publication", "trust", "note"]
 SOURCE_COLUMNS = [
     "source_id", "file", "title", "producer", "citation", "url", "date_accessed", "licence", "trust",
     "trust_notes", "definition_notes", "gaps", "format", "encoding", "year_kind", "sha256",
 ]
-MANIFEST_VERSION = 1
-_OWNED = ("warehouse.parquet", "warehouse.duckdb", "manifest.json")
+MANIFEST_VERSION = 2
+_OWNED = ("warehouse.parquet", "warehouse.duckdb", "manifest.json", "publications.parquet", "retrievals.parquet")
+# once every raw file maps its rows to publications, a row without one is a failure everywhere;
+# until then only in files that declare publications
+REQUIRE_PUBLICATIONS = False
 _CONVENTION = ("(line = line number in the file as a text editor or spreadsheet shows it; line 1 is the header; "
                "file paths are relative to the project home)")
 
@@ -123,6 +128,8 @@ class _Collected:
     sources: pd.DataFrame
     per_file: list[tuple[str, str, str, int, int]]
     files: dict[str, dict[str, str]]
+    publications: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=pub.PUBLICATION_COLUMNS))
+    retrievals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=pub.RETRIEVAL_COLUMNS))
 
 
 def _collect() -> _Collected:
@@ -142,6 +149,9 @@ def _collect() -> _Collected:
                                        f"{side.name[: -len(SIDECAR_SUFFIX)]}.<ext> beside it; remove the sidecar or restore the file)")
     ctx = Context.current()
     frames, metas, per_file, shas = [], [], [], {}
+    pending = []  # (frame index in frames or None, checked frame, meta, label, meta label) for publication resolution
+    pub_defs: list[tuple[str, dict]] = []
+    ret_items: list[tuple[str, dict]] = []
     for f in files:
         label = _label(f)
         if f.parent == raw:
@@ -152,6 +162,12 @@ def _collect() -> _Collected:
         meta, prov = read_sidecar(f, label, sha)
         provenance_failures += prov
         side = f.with_name(f.stem + SIDECAR_SUFFIX)
+        meta_label = _label(side)
+        provenance_failures += pub.check_block(meta, meta_label)
+        if isinstance(meta.get("publications"), dict):
+            pub_defs.append((meta_label, meta["publications"]))
+        if isinstance(meta.get("retrievals"), list):
+            ret_items += [(f.relative_to(raw).as_posix(), r) for r in meta["retrievals"]]
         shas[f.relative_to(raw).as_posix()] = {"sha256": sha, "meta_sha256": sha256_file(side) if side.exists() else ""}
         reader = get_reader(str(meta.get("format")))
         if reader is None:
@@ -165,10 +181,25 @@ def _collect() -> _Collected:
         source_id = f.parent.name
         n_rows = len(checked) if table.contributes_rows else 0
         if n_rows:
-            frames.append(checked.assign(source_id=source_id, _label=label, _line=table.frame["_line"].to_numpy()))
+            checked = checked.assign(source_id=source_id, _label=label, _line=table.frame["_line"].to_numpy())
+            frames.append(checked)
+            pending.append((len(frames) - 1, meta, label, meta_label))
         metas.append({**meta, "file": f.relative_to(raw).as_posix(), "sha256": sha})
         per_file.append((label, source_id, str(meta.get("format")), n_rows,
                          checked["indicator"].nunique() if n_rows else 0))
+    registry, defined_in, clash = pub.merge_registry(pub_defs)
+    provenance_failures += clash
+    for file, r in ret_items:
+        key = r.get("publication") if isinstance(r, dict) else None
+        if isinstance(key, str) and key and key not in registry:
+            provenance_failures.append(f"data/raw/{file}: a retrieval names publication {key!r}, which is not "
+                                       f"defined in the publications of any sidecar")
+    for i, meta, label, meta_label in pending:
+        fr = frames[i]
+        required = REQUIRE_PUBLICATIONS or pub.declares_publications(meta) or bool((fr["publication"] != "").any())
+        keys, fails = pub.resolve_rows(fr, meta, label, meta_label, registry, required)
+        schema_failures += fails
+        frames[i] = fr.assign(publication=keys, trust=_row_trust(fr, keys, meta))
     if not frames:
         frames = [typed(empty_raw()).assign(source_id=pd.Series([], dtype=object), _label=pd.Series([], dtype=object),
                                             _line=pd.Series([], dtype="int64"))]
@@ -191,7 +222,23 @@ def _collect() -> _Collected:
                               + "\n".join(f"  - {p}" for p in provenance_failures))
         err.failures = provenance_failures
         raise err
-    return _Collected(_assemble(frame), _sources_frame(metas), per_file, shas)
+    return _Collected(_assemble(frame), _sources_frame(metas), per_file, shas,
+                      pub.publications_frame(registry, defined_in), pub.retrievals_frame(ret_items))
+
+
+def _row_trust(fr: pd.DataFrame, keys: pd.Series, meta: dict) -> pd.Series:
+    """A row's trust: its own cell, else the one trust its publication's retrievals in this sidecar
+    agree on, else the sidecar's trust when that is a single level."""
+    from ecd.data._sidecar import TRUST_LEVELS
+
+    by_pub: dict[str, set] = {}
+    for r in meta.get("retrievals") or []:
+        if isinstance(r, dict) and r.get("trust") in TRUST_LEVELS:
+            by_pub.setdefault(str(r.get("publication")), set()).add(r["trust"])
+    file_level = str(meta.get("trust", "")).strip()
+    file_level = file_level if file_level in TRUST_LEVELS else ""
+    fallback = keys.map(lambda k: next(iter(by_pub[k])) if len(by_pub.get(k, ())) == 1 else file_level)
+    return fr["trust"].where(fr["trust"] != "", fallback)
 
 
 def _assemble(frame: pd.DataFrame) -> pd.DataFrame:
@@ -207,6 +254,9 @@ def _assemble(frame: pd.DataFrame) -> pd.DataFrame:
         "se": frame["se"].astype("float64"),
         "ci_low": frame["ci_low"].astype("float64"),
         "ci_high": frame["ci_high"].astype("float64"),
+        "publication": frame["publication"].astype("string"),
+        "trust": frame["trust"].astype("string"),
+        "note": frame["note"].astype("string"),
     })
     return out.sort_values(["indicator", "geo", "area", "year", "source_id"], kind="stable").reset_index(drop=True)
 
@@ -253,9 +303,12 @@ def _write(c: _Collected, target: Path) -> None:
 
     target.mkdir(parents=True)
     c.frame.to_parquet(target / "warehouse.parquet", index=False)
+    c.publications.to_parquet(target / "publications.parquet", index=False)
+    c.retrievals.to_parquet(target / "retrievals.parquet", index=False)
     con = duckdb.connect(str(target / "warehouse.duckdb"))
     try:
-        for name, df in (("indicators", c.frame), ("sources", c.sources), ("catalog", indicators())):
+        for name, df in (("indicators", c.frame), ("sources", c.sources), ("catalog", indicators()),
+                         ("publications", c.publications), ("retrievals", c.retrievals)):
             con.register("_df", df)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _df")
             con.unregister("_df")

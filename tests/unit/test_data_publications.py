@@ -208,3 +208,14 @@ def test_data_add_with_an_undefined_publication_adds_nothing(home, tmp_path, cap
     err = capsys.readouterr().err
     assert "nothing added" in err and "'wdi_2099'" in err and "not defined" in err
     assert not (home / "data/raw/synth").exists()
+
+
+def test_one_publication_under_two_keys_is_named(home):
+    from ecd import data
+
+    other = {**BULLETIN, "title": "2022年 我国卫生健康事业发展统计公报", "author": "国家卫生健康委员会"}  # a space more
+    put(home, "synth", "synth.csv", ROWS, publications={"synthetic_bulletin": BULLETIN, "nhc_bulletin_2022": other})
+    with pytest.raises(DataError) as e:
+        data.check()
+    assert ("data/raw/synth/synth.meta.yaml, publications.synthetic_bulletin: the same publication (author and title) "
+            "as 'nhc_bulletin_2022'") in failures(e)

@@ -181,7 +181,29 @@ def merge_registry(defs: list[tuple[str, dict]]) -> tuple[dict, dict, list[str]]
                 continue
             registry.setdefault(key, norm)
             defined_in.setdefault(key, []).append(meta_label)
+    seen: dict[tuple, str] = {}
+    for key in registry:
+        ident = _identity(registry[key])
+        if ident in seen:
+            other = seen[ident]
+            failures.append(f"{defined_in[key][0]}, publications.{key}: the same publication (author and title) as "
+                            f"{other!r} in {defined_in[other][0]} (expected one key per publication, or the book lists "
+                            f"it twice: use {other!r} with identical fields)")
+        else:
+            seen[ident] = key
     return registry, defined_in, failures
+
+
+def _identity(fields: dict) -> tuple:
+    """Author and title with width, dashes, spaces and book-title marks normalised (same publication, two keys)."""
+    import unicodedata
+
+    def flat(v) -> str:
+        text = unicodedata.normalize("NFKC", "|".join(v) if isinstance(v, list) else str(v or ""))
+        text = re.sub(r"[\u2010-\u2015\u2212\-~～]", "-", text)
+        return re.sub(r"[\s《》〈〉“”\"'‘’]", "", text).lower()
+
+    return flat(fields.get("author")), flat(fields.get("title")), flat(fields.get("table")), flat(fields.get("edition"))
 
 
 def resolve_rows(frame: pd.DataFrame, meta: dict, label: str, meta_label: str, registry: dict,

@@ -14,6 +14,7 @@ from ecd.errors import DataError
 
 BULLETIN = {"type": "report", "author": "国家卫生健康委员会", "title": "2022年我国卫生健康事业发展统计公报",
             "year": 2023, "date": "2023-10-12", "publisher": "国家卫生健康委员会", "place": "北京"}
+OTHER = {**BULLETIN, "title": "另一份公报"}
 # SYNTHETIC rows: values chosen for the test, never evidence
 ROWS = ("indicator,geo,area,year,value,unit,source,publication,trust,note\n"
         "imr,CN-BJ,total,2022,1.5,per 1000 live births,SYNTHETIC test page,synthetic_bulletin,high,\n"
@@ -79,7 +80,7 @@ def test_row_publications_map_exact_source_text(home):
             "imr,CN-BJ,total,2022,1.5,per 1000 live births,page A\n"
             "imr,CN-BJ,total,2023,1.4,per 1000 live births,page B\n")
     put(home, "synth", "synth.csv", text, publications={"synthetic_bulletin": BULLETIN,
-                                                        "other_pub": {**BULLETIN, "title": "另一份公报"}},
+                                                        "other_pub": OTHER},
         row_publications={"page A": "synthetic_bulletin", "page B": "other_pub"})
     data.build()
     assert data.load("imr", geo="CN-BJ")["publication"].tolist() == ["synthetic_bulletin", "other_pub"]
@@ -150,14 +151,14 @@ def test_a_row_resolving_to_no_publication_or_to_two(home):
     text = ("indicator,geo,area,year,value,unit,source,publication\n"
             "imr,CN-BJ,total,2022,1.5,per 1000 live births,page A,\n"
             "imr,CN-BJ,total,2023,1.4,per 1000 live births,page B,synthetic_bulletin\n")
-    put(home, "synth", "synth.csv", text, publications={"synthetic_bulletin": BULLETIN, "other_pub": BULLETIN},
+    put(home, "synth", "synth.csv", text, publications={"synthetic_bulletin": BULLETIN, "other_pub": OTHER},
         row_publications={"page B": "other_pub"})
     with pytest.raises(DataError) as e:
         data.check()
     msg = failures(e)
     assert "data/raw/synth/synth.csv line 2, column \"source\": 'page A' resolves to no publication" in msg
     assert ("data/raw/synth/synth.csv line 3, column \"publication\": 'synthetic_bulletin' but row_publications in "
-            "data/raw/synth/synth.meta.yaml maps its source text to 'other_pub' — the row resolves to two") in msg
+            "data/raw/synth/synth.meta.yaml maps the row to 'other_pub' — the row resolves to two") in msg
 
 
 def test_retrieval_kind_and_unknown_publication_are_named(home):
@@ -219,3 +220,40 @@ def test_one_publication_under_two_keys_is_named(home):
         data.check()
     assert ("data/raw/synth/synth.meta.yaml, publications.synthetic_bulletin: the same publication (author and title) "
             "as 'nhc_bulletin_2022'") in failures(e)
+
+
+def test_rules_tell_apart_rows_with_one_source_text(home):
+    from ecd import data
+
+    text = ("indicator,geo,area,year,value,unit,source\n"
+            "imr,CN-BJ,total,2022,1.5,per 1000 live births,three communiqués quoted\n"
+            "imr,CN-TJ,total,2022,1.4,per 1000 live births,three communiqués quoted\n"
+            "imr,CN-HE,total,2022,1.6,per 1000 live births,survey=X 2022; provider=Y\n")
+    rules = [{"source": "three communiqués quoted", "geo": "CN-BJ", "publication": "synthetic_bulletin"},
+             {"source": "three communiqués quoted", "geo": ["CN-TJ"], "publication": "other_pub"},
+             {"source_regex": "^survey=", "publication": "other_pub"}]
+    put(home, "synth", "synth.csv", text, publications={"synthetic_bulletin": BULLETIN, "other_pub": OTHER},
+        row_publications=rules)
+    data.build()
+    got = data.load("imr", geo=["CN-BJ", "CN-TJ", "CN-HE"]).set_index("geo")["publication"].to_dict()
+    assert got == {"CN-BJ": "synthetic_bulletin", "CN-TJ": "other_pub", "CN-HE": "other_pub"}
+
+
+def test_a_row_matching_two_rules_and_a_rule_matching_nothing(home):
+    from ecd import data
+
+    text = "indicator,geo,area,year,value,unit,source\nimr,CN-BJ,total,2022,1.5,per 1000 live births,quoted\n"
+    rules = [{"source": "quoted", "publication": "synthetic_bulletin"},
+             {"indicator": "imr", "publication": "other_pub"},
+             {"geo": "CN-XZ", "publication": "other_pub"},
+             {"publication": "other_pub", "colour": "red"}]
+    put(home, "synth", "synth.csv", text, publications={"synthetic_bulletin": BULLETIN, "other_pub": OTHER},
+        row_publications=rules)
+    with pytest.raises(DataError) as e:
+        data.check()
+    msg = failures(e)
+    assert ('data/raw/synth/synth.csv line 2, column "source": the row resolves to two publications (other_pub, '
+            'synthetic_bulletin)') in msg
+    assert "data/raw/synth/synth.meta.yaml, row_publications[2]: matches no row of data/raw/synth/synth.csv" in msg
+    assert "data/raw/synth/synth.meta.yaml, row_publications[3]: unknown condition(s) colour" in msg
+    assert "data/raw/synth/synth.meta.yaml, row_publications[3]: no condition" in msg

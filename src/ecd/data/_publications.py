@@ -10,7 +10,19 @@ A sidecar may carry three blocks besides its file-level provenance::
       "NHC 2022年…": nhc_bulletin_2022
     publication: nhc_bulletin_2022   # optional: the key of every row not resolved otherwise
 
-A row's publication is its ``publication`` cell, else ``row_publications[source]``,
+``row_publications`` may instead be a list of rules, for files whose ``source``
+text does not tell the publications apart (one text for three provinces'
+communiqués) or where texts are many (a survey compilation)::
+
+    row_publications:
+      - {source: "…quoted…", geo: CN-GD, publication: gd_communique_2023}
+      - {source_regex: "JME/2024/Raw", publication: jme_input_2024}
+
+A rule matches a row when every condition given (``source`` exact text,
+``source_regex`` searched in the text, ``indicator``, ``geo``, ``area``, ``year``)
+holds; a row must match exactly one rule.
+
+A row's publication is its ``publication`` cell, else its ``row_publications`` match,
 else the sidecar's ``publication``. A key is global: it may be defined in several
 sidecars only with identical fields. Every check returns failure lines that name
 the sidecar (or data file and line) and the key.
@@ -24,9 +36,10 @@ import pandas as pd
 
 PUBLICATION_TYPES = ("report", "journal", "book", "chapter", "statistical_communique", "yearbook", "dataset",
                      "standard", "policy", "webpage", "newspaper")
-PUBLICATION_FIELDS = ("type", "author", "title", "year", "date", "publisher", "place", "journal", "volume", "issue",
-                      "pages", "doi", "number", "edition", "booktitle", "editor", "table", "page", "url", "lang",
-                      "note")
+PUBLICATION_FIELDS = ("type", "author", "title", "title_supplied", "year", "date", "publisher", "place", "journal",
+                      "volume", "issue", "pages", "doi", "number", "edition", "booktitle", "editor", "table", "page",
+                      "url", "lang", "note")
+RULE_CONDITIONS = ("source", "source_regex", "indicator", "geo", "area", "year")
 REQUIRED_PUBLICATION_FIELDS = ("type", "author", "title", "year")
 RETRIEVAL_KINDS = ("official", "repost", "mirror", "repository", "abstract")
 RETRIEVAL_FIELDS = ("publication", "url", "kind", "accessed", "trust", "note", "rows")
@@ -35,7 +48,7 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 # columns of the warehouse's publications and retrievals tables
-PUBLICATION_COLUMNS = ["publication", "type", "author", "title", "year", "date", "publisher", "place", "journal",
+PUBLICATION_COLUMNS = ["publication", "type", "author", "title", "title_supplied", "year", "date", "publisher", "place", "journal",
                        "volume", "issue", "pages", "doi", "number", "edition", "booktitle", "editor", "table", "page",
                        "url", "lang", "note", "defined_in"]
 RETRIEVAL_COLUMNS = ["publication", "url", "kind", "accessed", "trust", "note", "rows", "file"]
@@ -140,13 +153,31 @@ def check_block(meta: dict, meta_label: str) -> list[str]:
         if r.get("kind") not in (None, "") and r["kind"] not in RETRIEVAL_KINDS:
             failures.append(f"{where}, field kind: {r['kind']!r} (expected one of {', '.join(RETRIEVAL_KINDS)})")
     rp = meta.get("row_publications")
-    if rp is not None and not isinstance(rp, dict):
+    if rp is not None and not isinstance(rp, (dict, list)):
         failures.append(f"{meta_label}, field row_publications: expected a mapping of exact `source` cell text -> "
-                        f"publication key, found {type(rp).__name__}")
-    for text, key in (rp or {}).items() if isinstance(rp, dict) else ():
+                        f"publication key (or a list of rules), found {type(rp).__name__}")
+    for where, rule in _rules(rp, meta_label):
+        if not isinstance(rule, dict):
+            failures.append(f"{where}: expected a mapping with `publication` and conditions "
+                            f"({', '.join(RULE_CONDITIONS)}), found {type(rule).__name__}")
+            continue
+        key = rule.get("publication")
         if not isinstance(key, str) or not _KEY.match(key):
-            failures.append(f"{meta_label}, row_publications[{str(text)[:60]!r}]: {key!r} is not a publication key "
-                            f"(expected one key, lower-case letters, digits and _)")
+            failures.append(f"{where}: {key!r} is not a publication key (expected one key, lower-case letters, "
+                            f"digits and _)")
+        unknown = sorted(set(map(str, rule)) - set(RULE_CONDITIONS) - {"publication"})
+        if unknown:
+            failures.append(f"{where}: unknown condition(s) {', '.join(unknown)} (expected {', '.join(RULE_CONDITIONS)})")
+        if not any(c in rule for c in RULE_CONDITIONS):
+            failures.append(f"{where}: no condition (expected at least one of {', '.join(RULE_CONDITIONS)})")
+        if "source_regex" in rule:
+            try:
+                re.compile(str(rule["source_regex"]))
+            except re.error as e:
+                failures.append(f"{where}, source_regex: {rule['source_regex']!r} is not a regular expression ({e})")
+    ts = [k for k, f in pubs.items() if isinstance(f, dict) and f.get("title_supplied") not in (None, True, False)]
+    for key in ts:
+        failures.append(f"{meta_label}, publications.{key}, field title_supplied: expected true or false")
     default = meta.get("publication")
     if default is not None and (not isinstance(default, str) or not _KEY.match(default)):
         failures.append(f"{meta_label}, field publication: {default!r} is not a publication key (expected one key "
@@ -206,6 +237,33 @@ def _identity(fields: dict) -> tuple:
     return flat(fields.get("author")), flat(fields.get("title")), flat(fields.get("table")), flat(fields.get("edition"))
 
 
+def _rules(rp, meta_label: str) -> list[tuple[str, object]]:
+    """``row_publications`` as (where, rule) pairs; the mapping form becomes ``{source, publication}`` rules."""
+    if isinstance(rp, dict):
+        return [(f"{meta_label}, row_publications[{str(t)[:60]!r}]", {"source": str(t), "publication": k})
+                for t, k in rp.items()]
+    if isinstance(rp, list):
+        return [(f"{meta_label}, row_publications[{i}]", r) for i, r in enumerate(rp)]
+    return []
+
+
+def _rule_mask(rule: dict, frame: pd.DataFrame) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    src = frame["source"].astype(str)
+    if "source" in rule:
+        mask &= src == str(rule["source"])
+    if "source_regex" in rule:
+        mask &= src.str.contains(str(rule["source_regex"]), regex=True)
+    for col in ("indicator", "geo", "area"):
+        if col in rule:
+            wanted = rule[col] if isinstance(rule[col], list) else [rule[col]]
+            mask &= frame[col].isin([str(w) for w in wanted])
+    if "year" in rule:
+        wanted = rule["year"] if isinstance(rule["year"], list) else [rule["year"]]
+        mask &= frame["year"].isin([float(w) for w in wanted])
+    return mask
+
+
 def resolve_rows(frame: pd.DataFrame, meta: dict, label: str, meta_label: str, registry: dict,
                  required: bool) -> tuple[pd.Series, list[str]]:
     """The publication key of every row of one file's typed ``frame`` (with ``_line``), and failures.
@@ -216,17 +274,35 @@ def resolve_rows(frame: pd.DataFrame, meta: dict, label: str, meta_label: str, r
     failures: list[str] = []
     n = len(frame)
     col = frame["publication"] if "publication" in frame else pd.Series([""] * n, index=frame.index, dtype=object)
-    rp = meta.get("row_publications") if isinstance(meta.get("row_publications"), dict) else {}
-    rp = {str(k): v for k, v in rp.items()}
+    rules = [(w, r) for w, r in _rules(meta.get("row_publications"), meta_label)
+             if isinstance(r, dict) and isinstance(r.get("publication"), str)]
+    matched = [[] for _ in range(n)]  # per row position: (where, key) of every matching rule
+    pos = {idx: i for i, idx in enumerate(frame.index)}
+    for where, rule in rules:
+        try:
+            hits = frame.index[_rule_mask(rule, frame)]
+        except re.error:
+            continue  # reported by check_block
+        if not len(hits):
+            failures.append(f"{where}: matches no row of {label} (expected the exact text of a `source` cell, or "
+                            f"conditions some row meets)")
+        for idx in hits:
+            matched[pos[idx]].append((where, rule["publication"]))
     default = meta.get("publication") if isinstance(meta.get("publication"), str) else ""
     keys = []
     lines = frame["_line"] if "_line" in frame else pd.Series(range(2, n + 2), index=frame.index)
-    for idx, cell, src, line in zip(frame.index, col, frame["source"], lines):
+    for i, (cell, src, line) in enumerate(zip(col, frame["source"], lines)):
         cell = cell.strip() if isinstance(cell, str) else ""
-        mapped = rp.get(src if isinstance(src, str) else "", "")
+        hits = matched[i]
+        found = sorted({k for _, k in hits})
+        if len(found) > 1:
+            failures.append(f'{label} line {int(line)}, column "source": the row resolves to two publications '
+                            f"({', '.join(found)}) through {'; '.join(w for w, _ in hits)} (expected exactly one "
+                            f"matching rule)")
+        mapped = found[0] if found else ""
         if cell and mapped and cell != mapped:
             failures.append(f'{label} line {int(line)}, column "publication": {cell!r} but row_publications in '
-                            f"{meta_label} maps its source text to {mapped!r} — the row resolves to two publications "
+                            f"{meta_label} maps the row to {mapped!r} — the row resolves to two publications "
                             f"(expected one: drop the mapping or correct the cell)")
             keys.append(cell)
             continue
@@ -245,10 +321,7 @@ def resolve_rows(frame: pd.DataFrame, meta: dict, label: str, meta_label: str, r
                             f"not defined in the publications of any sidecar (expected a key defined under "
                             f"`publications:` in {meta_label} or another sidecar{_close(key, registry)})")
         keys.append(key)
-    for text in sorted(set(rp) - set(frame["source"].astype(str))):
-        failures.append(f"{meta_label}, row_publications[{text[:80]!r}]: matches no row's source text in {label} "
-                        f"(expected the exact text of a `source` cell)")
-    for key in sorted({v for v in rp.values() if isinstance(v, str)} - set(registry)):
+    for key in sorted({r["publication"] for _, r in rules} - set(registry)):
         if key not in keys:
             failures.append(f"{meta_label}, row_publications: key {key!r} is not defined in the publications of any "
                             f"sidecar")

@@ -17,9 +17,14 @@ key (R ``dscore:::count_mu_*``) goes into ``key_params.yaml`` as ``prior.mean_pi
 if it does not fit that piecewise form, compute the per-child prior means in R and
 pass them as a column (``prior_mean="mu"``).
 
+A team with its own instrument estimates difficulties from data with
+:func:`calibrate` (pairwise Rasch, two anchor items) and scores with
+``calibrate(...).key()``.
+
 Everything under ``synthetic`` and :func:`synthetic_survey` is SYNTHETIC, for tests
 and demonstrations only.
 """
+from ._calibrate import Calibration, calibrate
 from ._ecdi import (
     ECDI2030_BANDS,
     ECDI2030_DOMAINS,
@@ -29,9 +34,10 @@ from ._ecdi import (
     on_track_prevalence,
 )
 from ._key import Key, PriorPiece
+from ._milestones import PassingAges, pass_rates, passing_ages
 from ._reference import Reference, daz, zad
 from ._score import dscore, dscore_posterior, item_matrix
-from ._synthetic import FREQUENCY_CODES, synthetic_key, synthetic_reference, synthetic_survey
+from ._synthetic import FREQUENCY_CODES, synthetic_key, synthetic_reference, synthetic_responses, synthetic_survey
 
 __all__ = [
     "Key",
@@ -42,6 +48,11 @@ __all__ = [
     "dscore",
     "dscore_posterior",
     "item_matrix",
+    "calibrate",
+    "Calibration",
+    "passing_ages",
+    "PassingAges",
+    "pass_rates",
     "ecdi2030",
     "Ecdi2030Result",
     "ECDI2030_BANDS",
@@ -51,5 +62,6 @@ __all__ = [
     "synthetic_survey",
     "synthetic_key",
     "synthetic_reference",
+    "synthetic_responses",
     "FREQUENCY_CODES",
 ]

@@ -233,7 +233,15 @@ def _answered_items(df: pd.DataFrame, key: Key) -> tuple[np.ndarray, np.ndarray]
                 "(item names are case-insensitive); keep one of them.")
         found[j] = col
     js = sorted(found)
-    cols = [found[j] for j in js]
+    return score_matrix(df, [found[j] for j in js]), np.asarray(js, dtype=int)
+
+
+def score_matrix(df: pd.DataFrame, cols: list) -> np.ndarray:
+    """Columns ``cols`` of ``df`` as a C-ordered float matrix of 0/1/NaN.
+
+    Raises :class:`~ecd.errors.SchemaError` listing (up to 20) cells that are not
+    0, 1 or missing, by row label and column.
+    """
     if all(pd.api.types.is_numeric_dtype(df[c].dtype) for c in cols):
         x = np.ascontiguousarray(df[cols].to_numpy(dtype=float, na_value=np.nan))
         not_number = np.zeros(x.shape, dtype=bool)
@@ -254,7 +262,7 @@ def _answered_items(df: pd.DataFrame, key: Key) -> tuple[np.ndarray, np.ndarray]
             "recode them (e.g. 'yes'/'no' to 1/0, 'don't know' to missing) before scoring:",
             failures,
         )
-    return x, np.asarray(js, dtype=int)
+    return x
 
 
 def _uncalibrated_answers(df: pd.DataFrame, key: Key) -> tuple[tuple, int]:

@@ -63,6 +63,41 @@ def synthetic_reference(kind: str = "bct"):
     return Reference.from_csv(synthetic_reference_path(kind))
 
 
+def synthetic_responses(n: int = 1000, *, random_state: int | np.random.Generator | None = None,
+                        missing: float = 0.1, window: float = 18.0, return_truth: bool = False):
+    """SYNTHETIC 0/1 answers to the 60 SYNTHETIC key items, for calibration tests and demos.
+
+    Children aged 1–42 months; true D-scores from the SYNTHETIC BCT reference at a
+    standard-normal z; answers drawn from the Rasch model with the key's
+    difficulties. An item is given when its difficulty is within ``window`` D of
+    the key's prior mean at the child's age (so which items a child answers
+    depends on age only), and then left missing with probability ``missing``.
+
+    Returns
+    -------
+    pandas.DataFrame or (pandas.DataFrame, numpy.ndarray)
+        ``age`` (years) and the 60 item columns; with ``return_truth`` also the
+        true D-scores.
+
+    Examples
+    --------
+    >>> from ecd.development import synthetic_responses
+    >>> synthetic_responses(5, random_state=0).shape
+    (5, 61)
+    """
+    rng = np.random.default_rng(random_state)
+    key = synthetic_key()
+    ref = synthetic_reference("bct")
+    age = np.round(rng.uniform(1.0, 42.0, n) / 12.0, 4)
+    d_true = ref.zad(rng.normal(0.0, 1.0, n), np.clip(age, ref.age[0], ref.age[-1]), dec=None)
+    prob = 1.0 / (1.0 + np.exp(-(d_true[:, None] - key.tau[None, :]) / key.slope))
+    x = (rng.random(prob.shape) < prob).astype(float)
+    given = np.abs(key.tau[None, :] - key.prior_mean(age)[:, None]) < window
+    x[~given | (rng.random(prob.shape) < missing)] = np.nan
+    frame = pd.concat([pd.DataFrame({"age": age}), pd.DataFrame(x, columns=list(key.items))], axis=1)
+    return (frame, d_true) if return_truth else frame
+
+
 _REGIONS = ("East", "Central", "West")
 # ECDI2030 items: age (months) at which half the children achieve each item, SYNTHETIC
 _ECDI_MEDIAN_MONTHS = np.array([14, 18, 22, 26, 16, 20, 24, 27, 30, 33, 36, 39, 42, 45, 50,

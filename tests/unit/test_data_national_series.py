@@ -52,14 +52,14 @@ def test_births_cover_2013_to_2023_with_cbr_and_population():
     rows = _rows("nbs_communique")
     births = _years(rows, "births")
     assert set(range(2013, 2024)) <= births
-    assert {1993, 1994, 1997, 2001, 2005, 2006, 2008, 2009, 2011} <= births
+    assert {2000, 2001, 2002, 2005, 2006, 2008, 2009, 2011} <= births
     assert set(range(2015, 2024)) <= _years(rows, "crude_birth_rate")
     assert set(range(1990, 1999)) <= _years(rows, "resident_population")
 
 
-def test_childcare_slots_per_1000_cover_2021_2022_2024_2025():
+def test_childcare_slots_per_1000_cover_2022_2024_2025():
     rows = _rows("childcare_supply")
-    assert {2021, 2022, 2024, 2025} <= _years(rows, "childcare_slots_u3_per_1000_pop")
+    assert {2022, 2024, 2025} <= _years(rows, "childcare_slots_u3_per_1000_pop")
     assert {2022, 2024, 2025} <= _years(rows, "childcare_slots_u3") & _years(rows, "childcare_institutions")
 
 

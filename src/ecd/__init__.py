@@ -6,7 +6,8 @@ Subpackages load on first use, so ``import ecd`` is cheap::
     df = ecd.data.load("nmr", area=["urban", "rural"])
 
 Public subpackages: ``data``, ``catalog``, ``survey``, ``growth``, ``development``,
-``inequality``, ``trends``, ``childcare``, ``regional``, ``compare``, ``tables``, ``viz``, ``book``, ``scaffold``; plus
+``inequality``, ``trends``, ``childcare``, ``regional``, ``compare``, ``findings``, ``tables``, ``viz``, ``book``,
+``scaffold``; plus
 ``errors`` and ``paths``.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBPACKAGES = (
-    "book", "catalog", "childcare", "compare", "data", "development", "errors", "growth", "inequality",
+    "book", "catalog", "childcare", "compare", "data", "development", "errors", "findings", "growth", "inequality",
     "paths", "regional", "scaffold", "survey", "tables", "trends", "viz",
 )
 

@@ -5,6 +5,11 @@ In a chapter notebook::
     import ecd
     ecd.book.glue("nmr_gap_2015", 4.2, fmt="{:.1f}", origin="MCHSS 2015")
     ecd.book.figure(fig, label="fig-nmr", caption="新生儿死亡率", source="MCHSS")
+    ecd.book.glue_change("u5mr", series, origin="…")          # first/last, 降至/升至, % change
+    ecd.book.glue_findings(ecd.findings.gap_directions(df))  # every finding, stated in the prose
+
+In the prose, ``{{name}}`` shows this chapter's number and ``{{chapter-id:name}}``
+another chapter's (a quantity is computed once and cited everywhere).
 
 From the shell: ``ecd build`` (see README). Exit codes: 0 ok, 2 usage/config
 error, 10 published with fallbacks, 20 nothing published.
@@ -12,9 +17,11 @@ error, 10 published with fallbacks, 20 nothing published.
 from __future__ import annotations
 
 from ecd.book._display import MIME_GLUE, figure, format_value, glue, table
+from ecd.book._facts import change_words, glue_change, glue_findings, glue_table, quantity
 
 __all__ = ["glue", "figure", "table", "format_value", "MIME_GLUE", "build", "status", "load_manifest",
-           "diff", "build_cli", "status_cli", "diff_cli"]
+           "diff", "build_cli", "status_cli", "diff_cli", "glue_change", "glue_table", "glue_findings",
+           "change_words", "quantity"]
 
 
 def build(**kwargs):

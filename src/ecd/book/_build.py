@@ -59,6 +59,43 @@ def _exec_store(key: str) -> Path:
     return paths.cache_dir() / "exec" / key
 
 
+def prose_references(m: Manifest) -> dict:
+    """Chapters whose glued numbers each chapter's prose cites: ``{group: {chapter id: [(file:line, name), ...]}}``.
+
+    ``{{chapter-id:name}}`` must name a chapter of the manifest (a foreach section by its
+    id, e.g. ``province--cn-bj``); otherwise a ConfigError names the prose file and line.
+    """
+    ids = {c.id for c in m.chapters}
+    out: dict = {}
+    for g in m.groups:
+        group = [c for c in m.chapters if c.group == g]
+        for prose in sorted({c.prose for c in group if c.prose}):  # a foreach intro has its own prose
+            own = {c.id for c in group if c.prose == prose}
+            for line, chapter, name in _render.references((paths.home() / prose).read_text(encoding="utf-8")):
+                if chapter not in ids:
+                    raise ConfigError(f"{prose}:{line}: {{{{{chapter}:{name}}}}} names no chapter of chapters/book.yml "
+                                      f"(chapter ids: {sorted(ids)})")
+                if chapter in own:
+                    raise ConfigError(f"{prose}:{line}: {{{{{chapter}:{name}}}}} cites the chapter itself; "
+                                      f"write {{{{{name}}}}}")
+                out.setdefault(g, {}).setdefault(chapter, []).append((f"{prose}:{line}", name))
+    return out
+
+
+def _cited_groups(m: Manifest, groups: set, refs: dict) -> set:
+    """The chapter groups whose numbers ``groups`` cite, directly or through other chapters."""
+    group_of = {c.id: c.group for c in m.chapters}
+    todo, seen = list(groups), set()
+    while todo:
+        g = todo.pop()
+        for cid in refs.get(g, {}):
+            cg = group_of[cid]
+            if cg not in groups and cg not in seen:
+                seen.add(cg)
+                todo.append(cg)
+    return seen
+
+
 # ----------------------------------------------------------------------------- status
 @dataclass
 class ChapterState:
@@ -108,6 +145,7 @@ def _render_key(m: Manifest, group: list[Chapter], keys: dict) -> str:
     c0 = group[0]
     proses = sorted({c.prose for c in group if c.prose})  # a foreach chapter's intro has its own prose
     prose = "".join((paths.home() / p).read_text(encoding="utf-8") for p in proses)
+    parts["cited"] = {cid: keys.get(cid, "not built") for _, cid, _ in _render.references(prose)}
     parts.update({"templates": _cache.hash_path(TEMPLATES), "prose": _cache.sha256_text(prose),
                   "number": c0.number, "title": c0.title, "book": json.dumps(m.book, sort_keys=True, ensure_ascii=False),
                   "renderer": _cache.hash_path(Path(__file__).parent / "_render.py"),
@@ -115,10 +153,34 @@ def _render_key(m: Manifest, group: list[Chapter], keys: dict) -> str:
     return _cache.combine(parts)
 
 
-def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | None) -> dict:
+def _external_glue(m: Manifest, prose: str, executed: dict, prev: Path | None) -> dict:
+    """The glued numbers of the chapters a prose cites, from this build (or, for a chapter that failed
+    and falls back, from the previous release, as its page does)."""
+    from ecd.book._render import collect
+
+    out = {}
+    for cid in sorted({c for _, c, _ in _render.references(prose)}):
+        c = m.chapter(cid)
+        label = f"第{c.number}章 {c.title}" + (f"（{c.section_title}）" if c.section else "")
+        if cid in executed:
+            import nbformat
+
+            glue = collect(nbformat.read(executed[cid], as_version=4)).glue
+        else:
+            old = _read_json(prev / "numbers.json") if prev else {}
+            glue = {k.split(":", 1)[1]: {**v, "name": k.split(":", 1)[1]} for k, v in old.items()
+                    if k.split(":", 1)[0] == cid}
+            if not glue:
+                continue  # check_placeholders names the file, line and chapter
+        out[cid] = {"glue": glue, "label": label}
+    return out
+
+
+def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | None, prev: Path | None = None) -> dict:
     """Render one manifest chapter (all its foreach sections) to an HTML body and its records."""
     c0 = group[0]
     prose_of = {p: (paths.home() / p).read_text(encoding="utf-8") for p in {c.prose for c in group if c.prose}}
+    external = _external_glue(m, "\n".join(prose_of.values()), executed, prev)
     counters = {"figure": 0, "table": 0}
     cites = {"entries": bib or {}, "order": []}
     parts, numbers, tables, figures = [], {}, {}, {}
@@ -135,7 +197,8 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
         if not c.section:
             shared_refs.update(refs)  # the sections may point at the chapter intro's figures and tables
         where = f"chapter {c.id} ({c.prose or 'no prose'})"
-        composed = _render.compose(prose_of.get(c.prose, ""), outs, refs, anchors, where, cites)
+        composed = _render.compose(prose_of.get(c.prose, ""), outs, refs, anchors, where, cites, external,
+                                   c.prose or where)
         for i, cell in enumerate(composed.cells):
             cell["id"] = f"c{i}"
         body = _render.to_html(composed)
@@ -144,7 +207,7 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
                     f'<h2>{html.escape(c.section_title or c.section)}</h2>{body}</section>')
         parts.append(body)
         for name, g in outs.glue.items():
-            numbers[f"{c.id}:{name}"] = {k: g.get(k) for k in ("value", "text", "origin", "unit")}
+            numbers[f"{c.id}:{name}"] = {k: g.get(k) for k in ("value", "text", "origin", "unit", "quantity")}
         for it in outs.items:
             key = f"{c.id}:{it['label']}"
             if it["kind"] == "table":
@@ -199,16 +262,18 @@ def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = Fal
     for o in only:
         if o not in m.groups:
             raise ConfigError(f"--only {o}: no chapter of that id; known: {m.groups}")
+    refs = prose_references(m)
     run_id = new_run_id()
     with BuildLock(run_id, wait=wait, log=log):
-        return _build_locked(m, run_id, jobs=jobs, only=set(only), force=force, keep_going=keep_going,
+        return _build_locked(m, run_id, jobs=jobs, only=set(only), refs=refs, force=force, keep_going=keep_going,
                              timeout=timeout, publish=publish, render=render, executor=executor,
                              scheduler=scheduler, pdf=pdf, log=log)
 
 
-def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, timeout, publish, render, executor,
+def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_going, timeout, publish, render, executor,
                   scheduler, pdf, log) -> BuildResult:
     t_start = time.monotonic()
+    cited = _cited_groups(m, only, refs) if only else set()  # run too (unless cached): their numbers are cited
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     home = paths.home()
     run_dir = paths.runs_dir() / run_id
@@ -243,7 +308,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
             executed[c.id] = store  # copied into the run folder below, unless nothing changed at all
             states[c.id].state, states[c.id].cache_hit = "cached", True
             continue
-        if not selected:
+        if not selected and c.group not in cited:  # a chapter whose numbers a selected one cites runs too
             states[c.id].state = "skipped"
             continue
         tasks.append({"id": c.id, "group": c.group, "after": list(c.after), "notebook": str(home / c.notebook),
@@ -362,8 +427,9 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, force, keep_going, ti
                     if rstore.exists():
                         rec = json.loads(rstore.read_text(encoding="utf-8"))
                     else:
-                        rec = render_group(m, group, executed, bib)
-                        atomic_write(rstore, json.dumps(rec, ensure_ascii=False))
+                        rec = render_group(m, group, executed, bib, prev)
+                        if all(cid in executed for cid in refs.get(g, {})):  # not when citing a fallback's numbers
+                            atomic_write(rstore, json.dumps(rec, ensure_ascii=False))
                 except (BuildError, ConfigError) as e:
                     ok = False
                     for c in group:

@@ -50,8 +50,12 @@ def format_value(value: Any, fmt: str | None = None) -> str:
     return str(value)
 
 
-def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = None, unit: str | None = None) -> str:
+def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = None, unit: str | None = None,
+         quantity: str | None = None, text: str | None = None, finding: str | None = None) -> str:
     """Record a number (or short text) for the chapter prose, which shows it as ``{{name}}``.
+
+    Another chapter's prose shows it as ``{{chapter-id:name}}``: a number is
+    computed once, by one chapter, and cited by name everywhere else.
 
     Parameters
     ----------
@@ -66,6 +70,16 @@ def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = 
         chapter's notes.
     unit : str, optional
         Unit, recorded for the edition diff.
+    quantity : str, optional
+        What the number IS, independent of chapter and name, e.g.
+        ``"u5mr|CN|total|2024|value"`` (:func:`ecd.book.quantity` builds one).
+        Two glued numbers with the same quantity must have the same value
+        anywhere in the book (a test over the built book checks it).
+    text : str, optional
+        The text shown, when the value is already formatted (``fmt`` is then not used).
+    finding : str, optional
+        The key of the finding this text states (:func:`ecd.book.glue_findings`);
+        the book refuses a chapter whose prose leaves a glued finding unstated.
 
     Returns
     -------
@@ -80,12 +94,22 @@ def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = 
     """
     if not isinstance(name, str) or not name.replace("_", "").isalnum() or not name[:1].isalpha():
         raise ParameterError("name", f"{name!r} is not a valid glue name (letters, digits and _, starting with a letter)")
-    text = format_value(value, fmt)
+    if quantity is not None and (not isinstance(quantity, str) or not quantity.strip() or any(c.isspace() for c in quantity)):
+        raise ParameterError("quantity", f"{quantity!r} is not a quantity id (non-empty text without spaces, "
+                                         "e.g. 'u5mr|CN|total|2024|value')")
+    if text is None:
+        text = format_value(value, fmt)
+    elif not isinstance(text, str):
+        raise ParameterError("text", f"expected the text shown (a str), found {type(text).__name__}")
     raw = value
     if hasattr(value, "item"):
         raw = value.item()
     payload = {"name": name, "value": raw if isinstance(raw, (int, float, str, bool)) else str(raw),
                "text": text, "origin": origin or "", "unit": unit or ""}
+    if quantity:
+        payload["quantity"] = quantity
+    if finding:
+        payload["finding"] = finding
     _publish({MIME_GLUE: payload, "text/plain": f"{name} = {text}"})
     return text
 

@@ -2,7 +2,8 @@
 
 The executed notebook gives glued numbers, figures and tables (tagged by
 ``ecd.book.glue/figure/table``). The prose (``chapters/<id>.md``) gives the
-text; in it ``{{name}}`` is a glued number, ``@fig-x``/``@tbl-x`` a
+text; in it ``{{name}}`` is a glued number, ``{{chapter-id:name}}`` a number
+glued by another chapter (computed once, stated everywhere), ``@fig-x``/``@tbl-x`` a
 cross-reference, ``[[fig-x]]`` on a line of its own places a figure or table
 (unplaced ones follow the prose in notebook order) and ``[@key]`` cites
 ``references.bib``. A composed notebook (markdown + HTML outputs, no code) is
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from ecd.book._display import META_KEY, MIME_GLUE, MIME_TABLE
 from ecd.errors import BuildError
 
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
+_PLACEHOLDER = re.compile(r"\{\{\s*(?:([a-z0-9][a-z0-9_-]*):)?([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
 _XREF = re.compile(r"@((?:fig|tbl)-[A-Za-z0-9_-]*[A-Za-z0-9])")
 _PLACE = re.compile(r"^\s*\[\[((?:fig|tbl)-[A-Za-z0-9_-]+)\]\]\s*$")
 _CITE = re.compile(r"\[@([A-Za-z0-9_:-]+)\]")
@@ -86,20 +87,74 @@ def item_html(it: dict, anchor: str) -> str:
             f'{it["html"]}{src}</div>')
 
 
-def substitute(text: str, glue: dict, refs: dict, where: str, cites: dict | None = None) -> str:
-    """Replace ``{{name}}``, ``@fig-x`` and ``[@key]`` in prose; unknown names are build errors."""
-    missing = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text)} - set(glue))
+def references(prose: str) -> list[tuple[int, str, str]]:
+    """Every ``{{chapter-id:name}}`` in the prose as ``(line number, chapter id, name)``."""
+    out = []
+    for i, line in enumerate(prose.splitlines(), start=1):
+        out += [(i, m.group(1), m.group(2)) for m in _PLACEHOLDER.finditer(line) if m.group(1)]
+    return out
+
+
+def check_placeholders(prose: str, glue: dict, external: dict, prose_path: str) -> None:
+    """Every ``{{name}}`` and ``{{chapter-id:name}}`` resolves, and every glued finding is stated.
+
+    Otherwise a BuildError names the prose file and line (or the finding left unstated).
+    """
+    used = {m.group(2) for m in _PLACEHOLDER.finditer(prose) if m.group(1) is None}
+    unstated = sorted(n for n, g in glue.items() if g.get("finding") and n not in used)
+    if unstated:
+        g = glue[unstated[0]]
+        raise BuildError(f"{prose_path}: the notebook found {g['finding']!r} but the prose does not state it; add "
+                         f"{{{{{unstated[0]}}}}} to the prose ({len(unstated)} finding(s) unstated: {unstated})")
+    for i, line in enumerate(prose.splitlines(), start=1):
+        for m in _PLACEHOLDER.finditer(line):
+            chapter, name = m.group(1), m.group(2)
+            if chapter is None:
+                if name not in glue:
+                    raise BuildError(f"{prose_path}:{i}: {{{{{name}}}}} — the notebook glued no number of that name "
+                                     f"(glued: {sorted(glue) or 'none'}); add ecd.book.glue({name!r}, ...) to the "
+                                     "notebook, or write {{chapter-id:name}} for another chapter's number")
+            elif chapter not in external:
+                raise BuildError(f"{prose_path}:{i}: {{{{{chapter}:{name}}}}} — chapter {chapter!r} has no output "
+                                 f"in this build (chapters available: {sorted(external) or 'none'})")
+            elif name not in external[chapter]["glue"]:
+                raise BuildError(f"{prose_path}:{i}: {{{{{chapter}:{name}}}}} — chapter {chapter!r} glued no number "
+                                 f"{name!r} (it glued: {sorted(external[chapter]['glue']) or 'none'})")
+
+
+def _glued_span(g: dict, title: str, chapter: str | None = None) -> str:
+    data = f' data-chapter="{_esc(chapter)}"' if chapter else ""
+    return (f'<span class="glued" data-name="{_esc(g["name"])}"{data} title="{_esc(title)}">'
+            f'{_esc(g["text"])}</span>')
+
+
+def substitute(text: str, glue: dict, refs: dict, where: str, cites: dict | None = None,
+               external: dict | None = None) -> str:
+    """Replace ``{{name}}``, ``{{chapter-id:name}}``, ``@fig-x`` and ``[@key]`` in prose; unknown names are build errors.
+
+    ``external`` maps a chapter id to ``{"glue": {name: payload}, "label": "第4章 趋势与目标进展"}``.
+    """
+    external = external or {}
+    found = {(m.group(1), m.group(2)) for m in _PLACEHOLDER.finditer(text)}
+    missing = sorted(n for c, n in found if c is None and n not in glue)
     if missing:
         raise BuildError(f"{where}: the prose uses {{{{{missing[0]}}}}} but the notebook glued no number of that name "
                          f"(glued: {sorted(glue) or 'none'}); add ecd.book.glue({missing[0]!r}, ...) to the notebook")
+    unknown = sorted(f"{c}:{n}" for c, n in found if c is not None and n not in external.get(c, {}).get("glue", {}))
+    if unknown:
+        raise BuildError(f"{where}: the prose uses {{{{{unknown[0]}}}}} but that chapter glued no number of that name")
     bad = sorted({m.group(1) for m in _XREF.finditer(text)} - set(refs))
     if bad:
         raise BuildError(f"{where}: cross-reference @{bad[0]} names no figure or table of this chapter (known: {sorted(refs)})")
 
     def glue_sub(m):
-        g = glue[m.group(1)]
-        title = f"来源：{g['origin']}" if g.get("origin") else "由本章笔记本计算"
-        return f'<span class="glued" data-name="{_esc(g["name"])}" title="{_esc(title)}">{_esc(g["text"])}</span>'
+        chapter, name = m.group(1), m.group(2)
+        if chapter is None:
+            g = glue[name]
+            return _glued_span(g, f"来源：{g['origin']}" if g.get("origin") else "由本章笔记本计算")
+        g, label = external[chapter]["glue"][name], external[chapter]["label"]
+        title = f"来源：{g['origin']}（由{label}计算）" if g.get("origin") else f"由{label}计算"
+        return _glued_span(g, title, chapter)
 
     text = _PLACEHOLDER.sub(glue_sub, text)
     text = _XREF.sub(lambda m: f'<a class="xref" href="#{_esc(refs[m.group(1)][1])}">{_esc(refs[m.group(1)][0])}</a>', text)
@@ -117,10 +172,16 @@ def substitute(text: str, glue: dict, refs: dict, where: str, cites: dict | None
     return text
 
 
-def compose(prose: str, outputs: Outputs, refs: dict, anchors: dict, where: str, cites: dict | None = None):
-    """Build the notebook nbconvert renders: prose cells with items placed, the rest appended."""
+def compose(prose: str, outputs: Outputs, refs: dict, anchors: dict, where: str, cites: dict | None = None,
+            external: dict | None = None, prose_path: str | None = None):
+    """Build the notebook nbconvert renders: prose cells with items placed, the rest appended.
+
+    ``external`` holds other chapters' glued numbers (see :func:`substitute`); a
+    placeholder that does not resolve is a BuildError naming ``prose_path`` and the line.
+    """
     import nbformat
 
+    check_placeholders(prose, outputs.glue, external or {}, prose_path or where)
     nb = nbformat.v4.new_notebook()
     by_label = {it["label"]: it for it in outputs.items}
     placed: set = set()
@@ -128,7 +189,8 @@ def compose(prose: str, outputs: Outputs, refs: dict, anchors: dict, where: str,
 
     def flush():
         if "".join(buf).strip():
-            nb.cells.append(nbformat.v4.new_markdown_cell(substitute("\n".join(buf), outputs.glue, refs, where, cites)))
+            nb.cells.append(nbformat.v4.new_markdown_cell(substitute("\n".join(buf), outputs.glue, refs, where, cites,
+                                                                     external)))
         buf.clear()
 
     def add_item(it):

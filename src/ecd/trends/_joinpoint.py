@@ -339,6 +339,39 @@ class Joinpoint:
         })
         return SegmentsResult(table, self.notes_)
 
+    def slope_changes(self, k: int | None = None, level: float = 0.95) -> SegmentsResult:
+        """How the trend changes at each joinpoint: the APC before and after, and the change in slope.
+
+        Columns ``joinpoint, apc_before, apc_after, change, se, df, ci_low, ci_high,
+        p_value``: ``change`` is the difference of the log-scale slopes (after − before,
+        the hinge coefficient), its t interval and two-sided p value use n − 2k − 2
+        degrees of freedom. An empty table for a straight line (no joinpoint).
+
+        Examples
+        --------
+        >>> import ecd
+        >>> df = ecd.trends.synthetic_series(range(1991, 2021), apcs=(-9.0, -3.0), joinpoints=(2005,),
+        ...                                  log_sd=0.02, random_state=2)
+        >>> ch = ecd.trends.joinpoint(df, max_joinpoints=1).slope_changes().tidy().iloc[0]
+        >>> int(ch["joinpoint"]), round(float(ch["apc_before"])), round(float(ch["apc_after"])), bool(ch["ci_low"] > 0)
+        (2005, -9, -3, True)
+        """
+        from scipy import stats
+
+        f = self._fit_for(k)
+        slopes, V = f.slopes()
+        rows = []
+        q = quantile(level, f.df)
+        for j, tau in enumerate(f.tau):
+            d = slopes[j + 1] - slopes[j]
+            se = float(np.sqrt(V[j, j] + V[j + 1, j + 1] - 2 * V[j, j + 1]))
+            p = float(2 * stats.t.sf(abs(d / se), f.df)) if se > 0 and f.df > 0 else np.nan
+            rows.append({"joinpoint": float(tau), "apc_before": float(pct(slopes[j])),
+                         "apc_after": float(pct(slopes[j + 1])), "change": float(d), "se": se, "df": f.df,
+                         "ci_low": float(d - q * se), "ci_high": float(d + q * se), "p_value": p})
+        cols = ["joinpoint", "apc_before", "apc_after", "change", "se", "df", "ci_low", "ci_high", "p_value"]
+        return SegmentsResult(pd.DataFrame(rows, columns=cols), self.notes_)
+
     def aapc(self, period=None, k: int | None = None, level: float = 0.95,
              fixed_breakpoints: bool = False) -> AAPCResult:
         """Average annual percent change over ``period`` (default: the whole series).

@@ -124,6 +124,8 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
         i = ok[0]
         if i == 0:
             return float(first)
+        if gap(grid[i - 1], bound) * gap(grid[i], bound) > 0:  # the trend touches the target at a grid year
+            return float(grid[i])
         return float(optimize.brentq(lambda t: gap(t, bound), grid[i - 1], grid[i], xtol=1e-8))
 
     # the bound that reaches the target first is the optimistic one

@@ -1,0 +1,220 @@
+"""From a tidy result to named glued facts, with the direction words chosen from the data.
+
+A chapter notebook states its analysis; these helpers do the bookkeeping that
+used to take dozens of ``glue`` lines: the first and last value of a series and
+whether it fell or rose (降至/升至), a row per name from a table, and every
+finding of :mod:`ecd.findings` with the facts behind it. Each glued number
+carries a quantity id, so the book can check that two chapters never state
+different values for one quantity.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from ecd.book._display import glue
+from ecd.errors import ParameterError
+
+
+def quantity(indicator: str, geo: str | None = None, area: str | None = None, year=None,
+             measure: str = "value") -> str:
+    """The id of a quantity: what a number IS, independent of the chapter that states it.
+
+    Examples
+    --------
+    >>> from ecd.book import quantity
+    >>> quantity("u5mr", "CN", "total", 2024)
+    'u5mr|CN|total|2024|value'
+    >>> quantity("nmr", "CN-WEST", year=2015, measure="ratio")
+    'nmr|CN-WEST|2015|ratio'
+    """
+    parts = [indicator, geo, area, None if year is None else str(int(year)), measure]
+    return "|".join(str(p) for p in parts if p is not None)
+
+
+def _row_quantity(row: Mapping, year, measure: str = "value") -> str | None:
+    if "indicator" not in row:
+        return None
+    return quantity(row["indicator"], row.get("geo"), row.get("area"), year, measure)
+
+
+def glue_change(name: str, df: pd.DataFrame, *, fmt: str = "{:.1f}", origin: str | None = None,
+                unit: str | None = None, start=None, end=None, year: str = "year", value: str = "value") -> dict:
+    """Glue how one series moved from its first to its last year, with the words chosen from the data.
+
+    Glues ``{name}_first_year``, ``{name}_first``, ``{name}_last_year``,
+    ``{name}_last``, ``{name}_verb`` (降至 / 升至 / 仍为), ``{name}_change_word``
+    (下降 / 上升 / 持平) and ``{name}_change_pct`` (the relative change in %, without
+    sign: the word carries the direction). Values compare as formatted, so a
+    series shown as 4.5 and 4.5 "remained" (仍为) rather than "fell".
+
+    Parameters
+    ----------
+    name : str
+        Prefix of the glued names.
+    df : pandas.DataFrame
+        One series (one row per year); with ``indicator``/``geo``/``area``
+        columns the values get quantity ids.
+    fmt : str
+        Format of the values.
+    origin, unit : str, optional
+        As in :func:`glue`.
+    start, end : int, optional
+        Compare these years instead of the first and last.
+
+    Returns
+    -------
+    dict
+        The glued texts by name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecd.book import glue_change
+    >>> s = pd.DataFrame({"year": [1991, 2024], "value": [61.0, 5.6]})
+    >>> texts = glue_change("u5mr", s)
+    u5mr_first_year = 1991
+    u5mr_first = 61.0
+    u5mr_last_year = 2024
+    u5mr_last = 5.6
+    u5mr_verb = 降至
+    u5mr_change_word = 下降
+    u5mr_change_pct = 91
+    """
+    for col in (year, value):
+        if col not in df.columns:
+            raise ParameterError("df", f"glue_change({name!r}): column {col!r} not in the frame ({list(df.columns)})")
+    s = df.dropna(subset=[value]).sort_values(year)
+    if s[year].duplicated().any():
+        raise ParameterError("df", f"glue_change({name!r}): more than one row for year "
+                                   f"{int(s.loc[s[year].duplicated(), year].iloc[0])}; pass one series")
+    if len(s) < 2:
+        raise ParameterError("df", f"glue_change({name!r}): needs two years with a value, found {len(s)}")
+    first = s[s[year] == start].iloc[0] if start is not None else s.iloc[0]
+    last = s[s[year] == end].iloc[0] if end is not None else s.iloc[-1]
+    a, b = float(first[value]), float(last[value])
+    words = change_words(a, b, fmt)
+    out = {
+        f"{name}_first_year": glue(f"{name}_first_year", int(first[year]), fmt="{}"),
+        f"{name}_first": glue(f"{name}_first", a, fmt=fmt, origin=origin, unit=unit,
+                              quantity=_row_quantity(first, first[year])),
+        f"{name}_last_year": glue(f"{name}_last_year", int(last[year]), fmt="{}"),
+        f"{name}_last": glue(f"{name}_last", b, fmt=fmt, origin=origin, unit=unit,
+                             quantity=_row_quantity(last, last[year])),
+        f"{name}_verb": glue(f"{name}_verb", words["verb"]),
+        f"{name}_change_word": glue(f"{name}_change_word", words["noun"]),
+    }
+    if a != 0:
+        out[f"{name}_change_pct"] = glue(f"{name}_change_pct", abs(100 * (b / a - 1)), fmt="{:.0f}", origin=origin)
+    return out
+
+
+def change_words(first: float, last: float, fmt: str = "{:.1f}", gap: str | None = None) -> dict:
+    """The words for a move from ``first`` to ``last``, judged on the values as formatted.
+
+    ``{"verb": 降至|升至|仍为, "noun": 下降|上升|持平, "direction": ...}`` for a level;
+    with ``gap="difference"`` or ``gap="ratio"`` (a gap between groups, 0 or 1 meaning
+    none) ``{"verb": 缩小至|扩大至|保持在|反转为, "noun": 缩小|扩大|不变|反转, ...}``.
+
+    Examples
+    --------
+    >>> from ecd.book import change_words
+    >>> change_words(61.0, 5.6)["verb"], change_words(4.5, 4.54)["verb"]
+    ('降至', '仍为')
+    >>> change_words(1.96, 2.33, "{:.2f}", gap="ratio")["noun"], change_words(17.8, 5.5, gap="difference")["verb"]
+    ('扩大', '缩小至')
+    """
+    from ecd.findings._words import GAP_NOUNS, GAP_VERBS, LEVEL_NOUNS, LEVEL_VERBS, direction, gap_direction
+
+    a, b = float(fmt.format(first).replace(",", "")), float(fmt.format(last).replace(",", ""))
+    if gap is None:
+        d = direction(a, b)
+        return {"verb": LEVEL_VERBS[d], "noun": LEVEL_NOUNS[d], "direction": d}
+    if gap not in ("difference", "ratio"):
+        raise ParameterError("gap", f"expected None, 'difference' or 'ratio', found {gap!r}")
+    d = gap_direction(a, b, null=1.0 if gap == "ratio" else 0.0)
+    return {"verb": GAP_VERBS[d], "noun": GAP_NOUNS[d], "direction": d}
+
+
+def glue_table(df: pd.DataFrame, name: str, *, value: str = "value", fmt: str | None = None,
+               origin: str | None = None, unit: str | None = None, quantity: str | None = None) -> dict:
+    """Glue one number per row of a tidy table, the name (and quantity id) formatted from the row.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A tidy result (e.g. ``result.tidy()`` filtered to the rows the prose states).
+    name : str
+        ``str.format`` pattern over the row's columns, e.g. ``"ineq_d_{indicator_abbr}"``.
+    value : str
+        The column glued.
+    fmt, origin, unit : str, optional
+        As in :func:`glue`; ``origin`` may also be a pattern over the row.
+    quantity : str, optional
+        Pattern of the quantity id over the row, e.g. ``"{indicator_abbr}|CN|{date}|D"``.
+
+    Returns
+    -------
+    dict
+        The glued texts by name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecd.book import glue_table
+    >>> t = pd.DataFrame({"indicator": ["nmr", "u5mr"], "estimate": [1.4, 3.2]})
+    >>> glue_table(t, "d_{indicator}", value="estimate", fmt="{:.1f}", quantity="{indicator}|CN|D")
+    d_nmr = 1.4
+    d_u5mr = 3.2
+    {'d_nmr': '1.4', 'd_u5mr': '3.2'}
+    """
+    out = {}
+    for row in df.to_dict("records"):
+        try:
+            n = name.format(**row)
+            q = quantity.format(**row) if quantity else None
+            o = origin.format(**row) if origin else None
+        except KeyError as e:
+            raise ParameterError("name", f"glue_table: the pattern names column {e.args[0]!r}, which the table lacks "
+                                         f"(columns: {list(df.columns)})") from None
+        v = row[value]
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ParameterError(value, f"glue_table: row {n!r} has no value; filter the rows the prose states")
+        out[n] = glue(n, v, fmt=fmt, origin=o, unit=unit, quantity=q)
+    return out
+
+
+def glue_findings(findings: Iterable, *, origin: str | None = None, facts: bool = True) -> dict:
+    """Glue every finding's sentence (name: the finding's ``name``) and, with ``facts``, its facts.
+
+    A glued finding is marked: the book refuses a chapter whose prose does not
+    state every finding its notebook glued (so a widening gap or a pending target
+    cannot go unsaid). Facts are glued as ``{finding name}__{fact}`` with their
+    quantity ids.
+
+    Parameters
+    ----------
+    findings : iterable of ecd.findings.Finding
+        E.g. a :class:`ecd.findings.FindingsResult`.
+    origin : str, optional
+        Source shown on hover.
+    facts : bool
+        Also glue the facts behind each sentence.
+
+    Returns
+    -------
+    dict
+        The glued texts by name.
+    """
+    out = {}
+    for f in findings:
+        if not hasattr(f, "text_zh") or not hasattr(f, "facts"):
+            raise ParameterError("findings", f"expected ecd.findings.Finding objects, found {type(f).__name__}")
+        out[f.name] = glue(f.name, f.text_zh, origin=origin, finding=f.key)
+        if facts:
+            for k, fact in f.facts.items():
+                n = f"{f.name}__{k}"
+                out[n] = glue(n, fact.value, text=fact.text, origin=origin, quantity=fact.quantity)
+    return out

@@ -16,7 +16,7 @@ Examples
 """
 from __future__ import annotations
 
-from ecd.compare._core import STATUS_ZH, coverage, latest, target_check
+from ecd.compare._core import STATUS_ZH, coverage, latest, survey_design, target_check
 from ecd.compare._results import CoverageResult, LatestResult, TargetCheck
 
-__all__ = ["coverage", "latest", "target_check", "STATUS_ZH", "CoverageResult", "LatestResult", "TargetCheck"]
+__all__ = ["coverage", "latest", "target_check", "survey_design", "STATUS_ZH", "CoverageResult", "LatestResult", "TargetCheck"]

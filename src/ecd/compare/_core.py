@@ -1,6 +1,8 @@
 """Latest values per group, policy-target checks and the data coverage matrix."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -255,6 +257,56 @@ def target_check(df: pd.DataFrame, targets: dict | None = None, *, by=("indicato
     cols = by + ["target_code", "policy", "target_geo", "target_year", "comparison", "target", "year", "value",
                  "gap", "status", "kind", "target_kind", "borrowed_from"]
     return TargetCheck(pd.DataFrame(rows, columns=cols))
+
+
+_DESIGN = re.compile(r"survey=(?P<type>[^;]*?)\s+\d{4}(?:-\d{4})?\s*;.*?provider=(?P<provider>[^;]*)")
+
+
+def survey_design(df: pd.DataFrame, column: str = "citation") -> pd.Series:
+    """Which survey design each survey point comes from (JME rows: survey type and provider).
+
+    Rounds of one design (e.g. the surveillance rounds by one team) form a
+    series; points of different designs are not joined into one trend line
+    (:func:`ecd.viz.survey_lines`). The design is read from the row's source
+    text (``survey=<type> <years>; … provider=<provider>``), as the JME input
+    data give it.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows from :func:`ecd.data.load`.
+    column : str
+        The column holding the row's source text.
+
+    Returns
+    -------
+    pandas.Series
+        ``"<survey type>｜<provider>"`` per row, aligned with ``df``.
+
+    Raises
+    ------
+    ecd.errors.DataError
+        A row whose source text names no survey design (the first such row is named).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecd.compare
+    >>> df = pd.DataFrame({"year": [1990, 1992], "citation": [
+    ...     "JME; survey=Surveillance 1990; estimate_type=External Reanalysis; provider=Chen Chunming.",
+    ...     "JME; survey=NNS 1992; estimate_type=External Reanalysis; provider=Guansheng Ma."]})
+    >>> ecd.compare.survey_design(df).tolist()
+    ['Surveillance｜Chen Chunming', 'NNS｜Guansheng Ma']
+    """
+    _require(df, [column], "survey_design")
+    out = []
+    for idx, text in df[column].items():
+        m = _DESIGN.search(str(text))
+        if not m:
+            raise DataError(f"survey_design: row {idx!r} names no survey design in {column!r} "
+                            f"(expected 'survey=<type> <year>; … provider=<name>'): {str(text)[:120]!r}")
+        out.append(f"{m.group('type').strip()}｜{m.group('provider').strip().rstrip('.')}")
+    return pd.Series(out, index=df.index, name="design", dtype=object)
 
 
 def coverage(df: pd.DataFrame, levels: dict | None = None, *, indicator: str = "indicator", geo: str = "geo",

@@ -31,6 +31,7 @@ STATUS_ZH = {"achieved": "已实现", "on track": "按当前趋势可按期实�
              "uncertain": "能否按期实现尚不确定"}
 from ecd.viz._map import BOUNDARY_CREDIT, province_choropleth  # noqa: E402
 from ecd.viz._overlap import TextOverlap, text_overlaps  # noqa: E402
+from ecd.viz._survey import survey_lines  # noqa: E402
 from ecd.viz._plots import (  # noqa: E402
     area_small_multiples,
     official_vs_modelled,
@@ -57,6 +58,7 @@ __all__ = [
     "province_ranking",
     "source_line",
     "styles",
+    "survey_lines",
     "text_overlaps",
     "urban_rural_panels",
     "use_theme",

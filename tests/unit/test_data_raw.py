@@ -55,3 +55,28 @@ def test_definition_notes_carry_the_key_caveats():
     assert "unweighted" in text["mchss"]
     assert "modelled" in text["wdi_mortality"] and "modelled" in text["wdi_imr_nmr_nutrition"]
     assert "medium-low" in text["province_yearbook"]
+
+
+def test_every_row_resolves_to_a_described_publication(tmp_path, monkeypatch):
+    """Issue 13: every row of the real data names its original publication (and the warehouse carries it)."""
+    import shutil
+
+    import ecd.data
+
+    shutil.copytree(RAW, tmp_path / "data" / "raw")
+    monkeypatch.setenv("ECD_HOME", str(tmp_path))
+    ecd.data.build()
+    from ecd.data._load import warehouse
+
+    rows = warehouse()
+    assert (rows["publication"] != "").all()
+    pubs = ecd.data.publications().set_index("publication")
+    assert set(rows["publication"]) <= set(pubs.index)
+    assert (pubs["title"] != "").all() and (pubs["type"] != "").all()
+    named = pubs[pubs["title_supplied"] != "True"]
+    assert (named["author"] != "").all() and (named["year"] != "").all()
+    # a supplied title is the exception, and says why in its note
+    supplied = pubs[pubs["title_supplied"] == "True"]
+    assert len(supplied) < len(pubs) / 4 and (supplied["note"] != "").all()
+    # every publication the rows use has at least one retrieval copy recorded
+    assert set(rows["publication"]) <= set(ecd.data.retrievals()["publication"])

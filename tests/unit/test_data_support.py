@@ -39,6 +39,9 @@ def sidecar_for(csv_path: Path, **overrides) -> dict:
         "encoding": "utf-8",
         "year_kind": "observation",
         "sha256": sha256(csv_path),
+        "publications": {"ecd_test_fixture": {"type": "dataset", "author": "ecd test suite",
+                                              "title": "SYNTHETIC test fixture", "year": 2026, "lang": "en"}},
+        "publication": "ecd_test_fixture",
     }
     meta.update(overrides)
     return meta

@@ -13,7 +13,9 @@ from ecd.errors import ConfigError, ParameterError, SchemaError
 REPO = Path(__file__).resolve().parents[2]
 FIX = REPO / "tests" / "fixtures" / "readers"
 FIELDS = ["--producer", "SYNTHETIC test producer", "--citation", "SYNTHETIC fixture", "--url", "tests/fixtures/readers",
-          "--licence", "test fixture", "--trust", "low"]
+          "--licence", "test fixture", "--trust", "low", "--publication", "ecd_test_fixture",
+          "--publications", str(FIX / "publications.yaml")]
+PUB = {"publication": "ecd_test_fixture", "publications": FIX / "publications.yaml"}
 USER_CATALOG = {"indicators": {"births_registered": {
     "name_zh": "户籍出生人口", "name_en": "Births, registered population", "unit": "万人", "domain": "demography",
     "direction": "neutral", "definition": "SYNTHETIC test indicator", "sources": ["demo"]}}}
@@ -83,7 +85,8 @@ def test_missing_fields_are_asked_for_in_a_terminal(home, tmp_path):
         return next(answers)
 
     mapping = {"indicator_map": {"MDG_0000000007": "u5mr_igme"}}
-    result = add(FIX / "who_gho.csv", "gho", mapping=mapping, fields={"producer": "WHO", "citation": "x"}, ask=ask)
+    result = add(FIX / "who_gho.csv", "gho", mapping=mapping, fields={"producer": "WHO", "citation": "x"}, ask=ask,
+                 **PUB)
     assert asked == ["URL", "Licence", "Licence", "Trust", "Trust"]  # asked again after an empty or unknown answer
     meta = yaml.safe_load(result.sidecar.read_text(encoding="utf-8"))
     assert (meta["url"], meta["licence"], meta["trust"]) == ("https://example.org/gho", "CC BY-NC-SA 3.0 IGO", "medium")
@@ -123,7 +126,7 @@ def test_invalid_values_leave_nothing(home, tmp_path):
 
     with pytest.raises(SchemaError) as e:
         add(bad, "gho", mapping={"indicator_map": {"MDG_0000000007": "u5mr_igme"}},
-            fields=dict(zip([f[2:] for f in FIELDS[::2]], FIELDS[1::2])))
+            fields=dict(zip([f[2:] for f in FIELDS[::2]], FIELDS[1::2])), **PUB)
     assert "nothing added (file and sidecar removed again)" in str(e.value)
     assert any(f.startswith('data/raw/gho/who.csv line 5, column "year": \'2099\' is out of range') for f in e.value.failures)
     assert tree(home) == before
@@ -186,3 +189,14 @@ def test_year_kind_target_admits_future_years(home, tmp_path):
     assert main([*args, "--year-kind", "target"]) == 0
     meta = yaml.safe_load((home / "data/raw/gho/who.meta.yaml").read_text(encoding="utf-8"))
     assert meta["year_kind"] == "target"
+
+
+def test_a_file_without_publication_is_refused_naming_the_flag(home, tmp_path, capsys):
+    before = tree(home)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("indicator_map: {MDG_0000000007: u5mr_igme}\n", encoding="utf-8")
+    rc = main(["data", "add", str(FIX / "who_gho.csv"), "--source", "gho", "--mapping", str(mapping), *FIELDS[:10]])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "ecd data add who_gho.csv: missing --publication KEY" in err and "--publications PUBS.yaml" in err
+    assert tree(home) == before

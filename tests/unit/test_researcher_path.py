@@ -31,7 +31,8 @@ def test_researcher_path(tmp_path, monkeypatch, capsys):
     add = ["data", "add", str(FIX / "yearbook_births_gbk.csv"), "--source", "demo_yearbook",
            "--mapping", str(FIX / "yearbook_births_gbk.mapping.yaml"), "--producer", "SYNTHETIC yearbook office",
            "--citation", "SYNTHETIC 各地区户籍出生人口表", "--url", "tests/fixtures/readers", "--licence",
-           "test fixture", "--trust", "low"]
+           "test fixture", "--trust", "low", "--publication", "ecd_test_fixture",
+           "--publications", str(FIX / "publications.yaml")]
     # 1. the indicator is new: refused, with the user-catalog entry to write
     assert main(add) == 2
     assert "births_registered" in capsys.readouterr().err

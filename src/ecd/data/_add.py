@@ -111,6 +111,14 @@ def _user_catalog_hint(codes: list[str], source_id: str, units: dict) -> str:
             f"`ecd data add` again.")
 
 
+def _has_publication_column(path: Path, fmt: str) -> bool:
+    if fmt != "tidy_csv":
+        return False
+    head = path.read_bytes()[:4096].decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = head.splitlines()[0] if head.strip() else ""
+    return "publication" in [c.strip() for c in first.split(",")]
+
+
 def read_publications(doc) -> dict:
     """The publication blocks of a ``--publications`` YAML (or dict) for a new sidecar.
 
@@ -251,6 +259,11 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
         meta["mapping"] = mapping_doc
     if publications is not None:
         meta.update(read_publications(publications))
+    if not (publication or meta.get("publication") or meta.get("row_publications") or _has_publication_column(src, fmt)):
+        raise ConfigError(f"ecd data add {src.name}: missing --publication KEY — the original publication its rows are "
+                          f"from (issuing body or authors, title, year); define it with --publications PUBS.yaml "
+                          f"(`publications: {{KEY: {{type, author, title, year}}}}`) unless another sidecar already "
+                          f"defines KEY, or give the file a `publication` column")
     if publication:
         if not _SOURCE_ID.match(str(publication)):
             raise ParameterError("--publication", f"{publication!r} is not a publication key (expected lower-case "

@@ -222,16 +222,17 @@ def publications(keys=None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``publication, type, author, title, year, date, publisher, place,
-        journal, volume, issue, pages, doi, number, edition, booktitle, editor,
-        table, page, url, lang, note, defined_in`` (text; list fields joined by "; ").
+        Columns ``publication, type, author, title, title_supplied, year, date,
+        publisher, place, journal, volume, issue, pages, doi, number, edition,
+        booktitle, editor, table, page, url, lang, note, defined_in`` (text; list
+        fields joined by "; ").
 
     Examples
     --------
     >>> import ecd.data
-    >>> pubs = ecd.data.publications()
-    >>> list(pubs.columns[:5])
-    ['publication', 'type', 'author', 'title', 'year']
+    >>> rows = ecd.data.load("imr", geo="CN", area="total", years=(2023, 2023))
+    >>> ecd.data.publications(rows)[["publication", "author", "title", "year"]].values.tolist()
+    [['nhc_bulletin_2023', '国家卫生健康委员会', '2023年我国卫生健康事业发展统计公报', '2024']]
     """
     table = _processed_table("publications")
     if keys is None:

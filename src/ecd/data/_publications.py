@@ -101,7 +101,11 @@ def check_block(meta: dict, meta_label: str) -> list[str]:
             failures.append(f"{where}: expected a mapping of fields (type, author, title, year …), "
                             f"found {type(fields).__name__}")
             continue
-        missing = [f for f in REQUIRED_PUBLICATION_FIELDS if fields.get(f) in (None, "", [])]
+        # a supplied (bracketed) title describes an original we could not name: author and year may be unknown
+        required = ("type", "title") if fields.get("title_supplied") is True else REQUIRED_PUBLICATION_FIELDS
+        missing = [f for f in required if fields.get(f) in (None, "", [])]
+        if fields.get("title_supplied") is True and not fields.get("note"):
+            missing.append("note")
         if missing:
             failures.append(f"{where}: missing field(s) {', '.join(missing)} (expected at least "
                             f"{', '.join(REQUIRED_PUBLICATION_FIELDS)}; never guess a title — leave the rows to a "

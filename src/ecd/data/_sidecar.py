@@ -41,7 +41,9 @@ def read_sidecar(data_file: Path, label: str, sha: str) -> tuple[dict, list[str]
     """
     meta_path = sidecar_path(data_file)
     meta_label = label[: -len(data_file.suffix)] + SIDECAR_SUFFIX if data_file.suffix else label + SIDECAR_SUFFIX
-    default = {"source_id": data_file.parent.name, "format": "tidy_csv", "encoding": "utf-8", "year_kind": "observation"}
+    # `_default`: no usable sidecar (already a failure), so its rows are not also reported as lacking publications
+    default = {"source_id": data_file.parent.name, "format": "tidy_csv", "encoding": "utf-8", "year_kind": "observation",
+               "_default": True}
     if not meta_path.exists():
         return default, [f"{label}: no provenance sidecar {meta_label} (expected one beside every raw file with "
                          f"{', '.join(REQUIRED_FIELDS)}; copy one from another source folder and fill it in)"]
@@ -69,5 +71,5 @@ def read_sidecar(data_file: Path, label: str, sha: str) -> tuple[dict, list[str]
         failures.append(f"{label}: sha256 {sha} does not match the sidecar's {recorded} — the raw file was changed "
                         f"after its provenance was recorded (expected raw files to be immutable: restore the original, "
                         f"or add the new version with a new sidecar and sha256)")
-    merged = {**default, **{k: v for k, v in meta.items() if v not in (None, "")}}
+    merged = {**{k: v for k, v in default.items() if k != "_default"}, **{k: v for k, v in meta.items() if v not in (None, "")}}
     return merged, failures

@@ -37,7 +37,7 @@ MANIFEST_VERSION = 2
 _OWNED = ("warehouse.parquet", "warehouse.duckdb", "manifest.json", "publications.parquet", "retrievals.parquet")
 # once every raw file maps its rows to publications, a row without one is a failure everywhere;
 # until then only in files that declare publications
-REQUIRE_PUBLICATIONS = False
+REQUIRE_PUBLICATIONS = True
 _CONVENTION = ("(line = line number in the file as a text editor or spreadsheet shows it; line 1 is the header; "
                "file paths are relative to the project home)")
 
@@ -196,7 +196,8 @@ def _collect() -> _Collected:
                                        f"defined in the publications of any sidecar")
     for i, meta, label, meta_label in pending:
         fr = frames[i]
-        required = REQUIRE_PUBLICATIONS or pub.declares_publications(meta) or bool((fr["publication"] != "").any())
+        required = ((REQUIRE_PUBLICATIONS and not meta.get("_default")) or pub.declares_publications(meta)
+                    or bool((fr["publication"] != "").any()))
         keys, fails = pub.resolve_rows(fr, meta, label, meta_label, registry, required)
         schema_failures += fails
         frames[i] = fr.assign(publication=keys, trust=_row_trust(fr, keys, meta))

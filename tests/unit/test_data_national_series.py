@@ -45,22 +45,40 @@ def test_rows_resolve_to_a_described_publication(path):
         assert row["trust"] in TRUST_LEVELS, f"{path.name} line {line}: trust {row['trust']!r}"
         assert row["source"].strip(), f"{path.name} line {line}: empty source"
     for key, pub in pubs.items():
-        assert pub["author"] and pub["title"] and pub["type"] and pub["lang"] == "zh", key
+        assert pub["author"] and pub["title"] and pub["type"] and pub["lang"] in ("zh", "en"), key
 
 
-def test_births_cover_2013_to_2023_with_cbr_and_population():
+def test_births_cover_2013_to_2025_with_cbr_and_population():
     rows = _rows("nbs_communique")
     births = _years(rows, "births")
-    assert set(range(2013, 2024)) <= births
+    assert set(range(2013, 2026)) <= births
     assert {2000, 2001, 2002, 2005, 2006, 2008, 2009, 2011} <= births
-    assert set(range(2015, 2024)) <= _years(rows, "crude_birth_rate")
-    assert set(range(1990, 1999)) <= _years(rows, "resident_population")
+    assert set(range(2015, 2026)) | {2003, 2013} <= _years(rows, "crude_birth_rate")
+    assert set(range(1990, 1999)) | {2003} <= _years(rows, "resident_population")
 
 
-def test_childcare_slots_per_1000_cover_2022_2024_2025():
+def test_every_year_without_births_is_named_in_a_gaps_record():
+    """1990–2025: a year has a births row or a sidecar gap entry names it (where it was searched)."""
+    births = _years(_rows("nbs_communique"), "births")
+    gaps = " ".join(g for p in FILES if p.parent.name == "nbs_communique"
+                    for g in yaml.safe_load(p.with_name(p.stem + ".meta.yaml").read_text(encoding="utf-8"))["gaps"])
+    missing = [y for y in range(1990, 2026) if y not in births and str(y) not in gaps]
+    assert missing == []
+    assert "searched" in gaps
+
+
+def test_childcare_slots_per_1000_cover_2020_and_2022_to_2025():
     rows = _rows("childcare_supply")
-    assert {2022, 2024, 2025} <= _years(rows, "childcare_slots_u3_per_1000_pop")
-    assert {2022, 2024, 2025} <= _years(rows, "childcare_slots_u3") & _years(rows, "childcare_institutions")
+    assert {2020, 2022, 2023, 2024, 2025} <= _years(rows, "childcare_slots_u3_per_1000_pop")
+    assert {2020, 2022, 2023, 2024, 2025} <= _years(rows, "childcare_slots_u3")
+    assert {2020, 2022, 2024, 2025} <= _years(rows, "childcare_institutions")
+
+
+def test_mch_coverage_2020_2021_rows():
+    rows = _rows("mch_coverage")
+    assert {2020, 2021, 2022} <= _years(rows, "sys_mgmt_rate_u3")
+    assert {r["area"] for r in rows if r["indicator"] == "hospital_delivery_rate" and r["year"] == "2020"} == {
+        "total", "urban", "rural"}
 
 
 def test_conflicting_2022_childcare_values_stay_in_a_separate_source():

@@ -6,8 +6,8 @@ Subpackages load on first use, so ``import ecd`` is cheap::
     df = ecd.data.load("nmr", area=["urban", "rural"])
 
 Public subpackages: ``data``, ``catalog``, ``survey``, ``growth``, ``development``,
-``inequality``, ``trends``, ``childcare``, ``regional``, ``compare``, ``findings``, ``tables``, ``viz``, ``book``,
-``scaffold``; plus
+``inequality``, ``trends``, ``childcare``, ``policy``, ``regional``, ``compare``, ``findings``, ``tables``, ``viz``,
+``book``, ``scaffold``; plus
 ``errors`` and ``paths``.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 _SUBPACKAGES = (
     "book", "catalog", "childcare", "compare", "data", "development", "errors", "findings", "growth", "inequality",
-    "paths", "regional", "scaffold", "survey", "tables", "trends", "viz",
+    "paths", "policy", "regional", "scaffold", "survey", "tables", "trends", "viz",
 )
 
 __all__ = ["__version__", *_SUBPACKAGES]

@@ -24,7 +24,8 @@ def _rows(pattern: str) -> list[dict]:
     return out
 
 
-DATA = [r for r in _rows("*/*.csv") if r["source_id"] != "reference"]
+# indicator rows only: the reference tables and the policy inventory (data/raw/policies) carry none
+DATA = [r for r in _rows("*/*.csv") if r["source_id"] not in ("reference", "policies")]
 ENTRIES = cat.indicator.__globals__["catalog_doc"]()["indicators"]
 
 

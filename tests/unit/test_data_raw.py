@@ -35,7 +35,7 @@ def test_sidecar_is_complete_and_sha256_matches(path):
     assert meta["source_id"] == path.parent.name
     assert meta["sha256"] == sha256(path)
     assert meta["encoding"] == "utf-8"
-    assert meta["format"] in {"tidy_csv", "geo_codes"}
+    assert meta["format"] in {"tidy_csv", "geo_codes", "policy_documents", "policy_target_links"}
     for note in meta.get("trust_notes", []):
         assert note["trust"] in TRUST_LEVELS and note["rows"] and note["note"]
     path.read_bytes().decode("utf-8")

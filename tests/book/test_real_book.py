@@ -122,3 +122,14 @@ def test_every_number_in_the_prose_is_glued(real_book):
         text = allowed.sub(" ", text)
         digits = re.findall(r".{0,20}\d.{0,20}", text)
         assert not digits, (name, digits[:5])
+
+
+def test_policy_chapter_cites_national_documents_and_shows_the_timeline(real_book):
+    """政策进展: at least 15 national documents of 2019–2025 cited as issued, and the timeline figure."""
+    home, _ = real_book
+    html = _pages(home)["policy.html"]
+    assert "政策进展" in html and "第2章" in html
+    assert '<figure class="ecd-figure" id="fig-policy-timeline">' in html
+    refs = html.split('id="tbl-policy-references"', 1)[1].split("</table>", 1)[0]
+    cited = re.findall(r"\[(\d+)\] [^<]*?\[(?:Z|EB/OL)\]\. \(?(\d{4})-\d{2}-\d{2}", refs)
+    assert len({n for n, year in cited if 2019 <= int(year) <= 2025}) >= 15

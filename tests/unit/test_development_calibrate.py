@@ -220,3 +220,37 @@ def test_without_ages_there_is_no_prior_rule():
     assert_allclose(fit.tau, fit.logit)
     with pytest.raises(ParameterError, match="prior"):
         dscore(kids, fit.key())
+
+
+def test_link_to_key_recovers_the_key_scale(key):
+    from ecd.development import Key, link_to_key
+
+    fit = calibrate(synthetic_responses(4000, random_state=12), "age")  # centred logits, no anchors
+    link = link_to_key(fit, key)
+    assert len(link.table) == len(key.items)
+    assert abs(link.table["difference"]).max() < 4 * key.slope * link.table["logit_se"].max()
+    assert link.free_slope == pytest.approx(key.slope, rel=0.05)
+    assert link.rmsd < 1.0
+    # the link only shifts the calibration: differences of linked values are key.slope x logit differences
+    assert_allclose(np.diff(link.table["linked"]), key.slope * np.diff(link.table["logit"]), atol=1e-9)
+    other = Key(items=("zz1moc001", "nope"), tau=np.array([10.0, 20.0]))
+    with pytest.raises(ModelError, match="share 1 item"):
+        link_to_key(fit, other)
+
+
+def test_dimension_coverage_of_the_chapter_items():
+    from ecd.development import dimension_coverage, instruments
+
+    items = pd.DataFrame({"domain": ["cg"] * 3 + ["fm"] * 2})
+    t = dimension_coverage(items).set_index("dimension_zh")
+    assert t.loc["认知", "n_items"] == 3 and t.loc["精细动作", "n_items"] == 2
+    assert not t.loc["语言", "covered"] and t.loc["体格（生长与营养）", "chapter"] == "nutrition"
+    inst = instruments().set_index("instrument")
+    assert inst.loc["gsed", ["age_low_months", "age_high_months"]].tolist() == [0, 36]
+    assert all(inst["cite"].str.len() > 0)
+    from pathlib import Path
+
+    from ecd.book._bib import read_bib
+
+    bib = read_bib(Path(__file__).resolve().parents[2] / "chapters" / "references.bib")
+    assert {k for keys in inst["cite"] for k in keys.split(";")} <= set(bib)

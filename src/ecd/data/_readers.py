@@ -207,5 +207,5 @@ def read_geo_codes(path: Path, meta: dict, label: str) -> RawTable:
 
 
 # the other formats register themselves on import (kept in their own modules)
-from ecd.data import _readers_intl, _readers_yearbook  # noqa: E402,F401
+from ecd.data import _microdata, _readers_intl, _readers_yearbook  # noqa: E402,F401
 from ecd.policy import _readers as _readers_policy  # noqa: E402,F401  (policy inventory: validated, no rows)

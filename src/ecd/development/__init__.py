@@ -24,7 +24,7 @@ A team with its own instrument estimates difficulties from data with
 Everything under ``synthetic`` and :func:`synthetic_survey` is SYNTHETIC, for tests
 and demonstrations only.
 """
-from ._calibrate import Calibration, calibrate
+from ._calibrate import Calibration, KeyLink, calibrate, link_to_key
 from ._ecdi import (
     ECDI2030_BANDS,
     ECDI2030_DOMAINS,
@@ -33,6 +33,7 @@ from ._ecdi import (
     ecdi2030,
     on_track_prevalence,
 )
+from ._instruments import dimension_coverage, instruments
 from ._key import Key, PriorPiece
 from ._milestones import PassingAges, pass_rates, passing_ages
 from ._reference import Reference, daz, zad
@@ -50,9 +51,13 @@ __all__ = [
     "item_matrix",
     "calibrate",
     "Calibration",
+    "link_to_key",
+    "KeyLink",
     "passing_ages",
     "PassingAges",
     "pass_rates",
+    "instruments",
+    "dimension_coverage",
     "ecdi2030",
     "Ecdi2030Result",
     "ECDI2030_BANDS",

@@ -532,3 +532,84 @@ def _persons(index, x, age, tau, slope, qp, prior_sd):
     person = pd.DataFrame({"a": age if age is not None else np.nan, "n": n.astype("int64"), "p": p, "d": d},
                           index=index)
     return person, pieces, age_range
+
+
+@dataclass(frozen=True, eq=False)
+class KeyLink:
+    """Difficulties of a calibration placed on an existing key's scale through the items they share.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Shared items: ``item, tau_key, logit, logit_se, linked`` (the calibration's
+        difficulty on the key's scale) and ``difference`` (linked − key).
+    shift : float
+        The key-scale value of logit 0 under the key's own Rasch unit: ``linked = shift
+        + key.slope * logit`` (mean of ``tau_key - key.slope * logit`` over shared items).
+    free_slope : float
+        Least-squares slope of ``tau_key`` on ``logit``: equal to ``key.slope`` when the
+        items are as discriminating in these data as in the key's calibration.
+    correlation : float
+        Pearson correlation of the two sets of difficulties.
+    rmsd : float
+        Root mean squared ``difference`` (key units).
+    """
+
+    table: pd.DataFrame
+    shift: float
+    free_slope: float
+    correlation: float
+    rmsd: float
+    key_slope: float
+
+    def tidy(self) -> pd.DataFrame:
+        """The shared items (see ``table``)."""
+        return self.table.copy()
+
+
+def link_to_key(calibration: Calibration, key: Key) -> KeyLink:
+    """Put a calibration's item difficulties on an existing key's scale (mean shift, the key's Rasch unit).
+
+    Parameters
+    ----------
+    calibration : Calibration
+        From :func:`calibrate` (its logits are used, whatever its anchors).
+    key : Key
+        The key to compare with; items are matched case-insensitively.
+
+    Returns
+    -------
+    KeyLink
+
+    Raises
+    ------
+    ModelError
+        Fewer than two shared items.
+
+    Examples
+    --------
+    >>> from ecd.development import calibrate, link_to_key, synthetic_key, synthetic_responses
+    >>> fit = calibrate(synthetic_responses(3000, random_state=5), "age")
+    >>> link = link_to_key(fit, synthetic_key())
+    >>> len(link.table), round(link.correlation, 3), round(link.free_slope, 2)  # SYNTHETIC truth: slope 4.06
+    (60, 1.0, 4.01)
+    """
+    position = {item.lower(): j for j, item in enumerate(key.items)}
+    shared = [(i, position[item.lower()]) for i, item in enumerate(calibration.items) if item.lower() in position]
+    if len(shared) < 2:
+        raise ModelError(f"the calibration and key {key.name!r} share {len(shared)} item(s); at least two are needed "
+                         "to link them.")
+    ci, ki = (np.array(v) for v in zip(*shared))
+    logit = calibration.logit[ci]
+    tau_key = key.tau[ki]
+    shift = float(np.mean(tau_key - key.slope * logit))
+    linked = shift + key.slope * logit
+    free_slope = float(np.polyfit(logit, tau_key, 1)[0])
+    table = pd.DataFrame({
+        "item": [calibration.items[i] for i in ci], "tau_key": tau_key, "logit": logit,
+        "logit_se": np.sqrt(np.maximum(np.diag(calibration.logit_cov)[ci], 0.0)),
+        "linked": linked, "difference": linked - tau_key,
+    })
+    return KeyLink(table=table, shift=shift, free_slope=free_slope,
+                   correlation=float(np.corrcoef(logit, tau_key)[0, 1]),
+                   rmsd=float(np.sqrt(np.mean((linked - tau_key) ** 2))), key_slope=float(key.slope))

@@ -66,7 +66,7 @@ def test_every_row_names_a_complete_publication_and_a_trust(source):
         for key in set(df["publication"]):
             for field in ("type", "author", "title", "year", "lang"):
                 assert known[key].get(field) not in (None, "", []), (key, field)
-        assert set(df["trust"]) <= {"high", "medium", "low"}
+        assert set(df["trust"]) <= {"high", "medium-high", "medium", "medium-low", "low"}
         assert df["source"].str.strip().ne("").all()
 
 
@@ -84,15 +84,16 @@ def test_urban_rural_mortality_covers_at_least_ten_years_1991_2024(warehouse):
     years = sorted({year for (_, year), n in both.items() if n == 2})
     assert len(years) >= 10, years
     # the surveillance papers and reports added here, not only the bulletins already in nhc_official
-    assert {2000, 2006, 2010, 2016, 2018} <= set(years)
+    assert {2000, 2006, 2010, 2016, 2017, 2018} <= set(years)
     assert df.groupby(KEY).size().max() == 1  # one row per key after the catalog's preference
 
 
 def test_new_mortality_rows_agree_with_nhc_official_except_the_flagged_1990_mmr():
     old = pd.read_csv(RAW / "nhc_official" / "cn_national_mch_official.csv", dtype={"year": int, "value": float})
     old = old[old["indicator"].isin(MORTALITY)]
-    points = pd.read_csv(RAW / "mch_surveillance" / "cn_mch_mortality_urban_rural.csv", dtype={"year": int})
-    assert points.merge(old, on=KEY).empty  # this file only adds keys; second publications live in their own file
+    for name in ("cn_mch_mortality_urban_rural", "cn_mch_u5mr_2017_bulletin"):
+        points = pd.read_csv(RAW / "mch_surveillance" / f"{name}.csv", dtype={"year": int})
+        assert points.merge(old, on=KEY).empty  # these only add keys; second publications live in their own file
     both = _raw("mch_surveillance").merge(old, on=KEY, suffixes=("_new", "_old"))
     differ = both[both["value_new"] != both["value_old"]]
     assert differ[KEY].values.tolist() in ([], [["mmr", "CN", "total", 1990]])

@@ -24,11 +24,36 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _conflict_table(c) -> str:
+    """The differing overlaps as an aligned text table (the row load() returns is marked *)."""
+    if c.empty:
+        return "No overlapping rows differ."
+    shown = c.assign(year=c["year"].astype(int).astype(str), value=c["value"].map("{:g}".format),
+                     chosen=c["chosen"].map({True: "*", False: ""}),
+                     resolved=c["resolved"].map({True: "prefer", False: "UNRESOLVED"}))
+    cols = ["indicator", "geo", "area", "year", "source_id", "value", "publication", "chosen", "resolved"]
+    head = ["indicator", "geo", "area", "year", "source", "value", "publication", "used", "by"]
+    rows = [head] + shown[cols].astype(str).values.tolist()
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    keys = c[["indicator", "geo", "area", "year"]].drop_duplicates()
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    return (f"{len(keys)} key(s) that sources give with different values ({len(c)} rows; * = the row load() "
+            f"returns, by the catalog's `prefer`):\n" + "\n".join(lines))
+
+
 def _cmd_data_check(args: argparse.Namespace) -> int:
     from ecd import data
 
     summary = data.check()
     print(summary)
+    print(_conflict_table(summary.conflicts))
+    return EXIT_OK
+
+
+def _cmd_data_conflicts(args: argparse.Namespace) -> int:
+    from ecd import data
+
+    print(_conflict_table(data.conflicts(args.indicator or None)))
     return EXIT_OK
 
 
@@ -39,7 +64,8 @@ def _cmd_data_add(args: argparse.Namespace) -> int:
                                              "date_accessed", "year_kind")}
     ask = input if sys.stdin is not None and sys.stdin.isatty() else None
     result = add(args.file, args.source, fmt=args.format, mapping=args.mapping, fields=fields,
-                 encoding=args.encoding, ask=ask, publication=args.publication, publications=args.publications)
+                 encoding=args.encoding, ask=ask, publication=args.publication, publications=args.publications,
+                 prefer=args.prefer)
     print(result)
     return EXIT_OK
 
@@ -83,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     dsub.add_parser("check", help="validate every raw file without writing").set_defaults(
         func=_cmd_data_check
     )
+    cf = dsub.add_parser("conflicts", help="keys that two sources give with different values, and which one load() uses")
+    cf.add_argument("indicator", nargs="*", help="only these indicator codes")
+    cf.set_defaults(func=_cmd_data_conflicts)
     a = dsub.add_parser("add", help="bring a new file into data/raw/<source>/ with its .meta.yaml, validated")
     a.add_argument("file", help="the new raw file (CSV or XLSX)")
     a.add_argument("--source", required=True, help="source id: the folder under data/raw")
@@ -100,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--publications", default=None, metavar="YAML",
                    help="publications (key -> type, author, title, year …) and optionally retrievals, "
                         "row_publications, written into the sidecar")
+    a.add_argument("--prefer", action="store_true",
+                   help="a new vintage: load() returns this source's rows where sources give the same key "
+                        "(writes $ECD_HOME/catalog/prefer-<source>.yaml)")
     a.set_defaults(func=_cmd_data_add)
 
     n = sub.add_parser("new", help="start something new from a template")

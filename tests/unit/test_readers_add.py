@@ -157,7 +157,7 @@ def test_existing_file_and_bad_ids_are_refused(home):
      "catalog/demo.yaml: indicators.x_births: missing or empty field(s) name_en, unit, domain, direction, definition"),
     ({"indicators": {"x_births": {**USER_CATALOG["indicators"]["births_registered"], "direction": "up"}}},
      "catalog/demo.yaml: indicators.x_births.direction: 'up'; expected one of favourable, adverse, neutral"),
-    ({"indicator": {}}, "catalog/demo.yaml: expected a mapping with one key `indicators:`"),
+    ({"indicator": {}}, "catalog/demo.yaml: expected a mapping with `indicators:` (code → fields) and/or `prefer:`"),
 ])
 def test_user_catalog_errors_name_file_and_key(home, doc, expected):
     import ecd.catalog

@@ -108,16 +108,27 @@ def _merged(key: tuple) -> dict:
         except (yaml.YAMLError, UnicodeDecodeError) as e:
             raise ConfigError(f"{label}: not readable YAML ({type(e).__name__}: {e}); expected a UTF-8 YAML "
                               f"mapping with an `indicators:` section") from None
-        if not isinstance(user, dict) or not isinstance(user.get("indicators"), dict) or set(user) - {"indicators"}:
-            raise ConfigError(f"{label}: expected a mapping with one key `indicators:` (code → fields); found "
+        if (not isinstance(user, dict) or set(user) - {"indicators", "prefer"} or not set(user)
+                or not isinstance(user.get("indicators", {}), dict) or not isinstance(user.get("prefer", {}), dict)):
+            raise ConfigError(f"{label}: expected a mapping with `indicators:` (code → fields) and/or `prefer:` "
+                              f"(code → source ids, most preferred first); found "
                               f"{sorted(user) if isinstance(user, dict) else type(user).__name__}")
-        for code, entry in user["indicators"].items():
+        for code, lst in (user.get("prefer") or {}).items():
+            if not isinstance(lst, list) or not lst or not all(isinstance(x, str) and x for x in lst):
+                raise ConfigError(f"{label}: prefer.{code}: {lst!r}; expected a non-empty list of source ids "
+                                  f"(folders of data/raw), most preferred first")
+            doc.setdefault("prefer", {})[code] = list(lst)
+        for code, entry in (user.get("indicators") or {}).items():
             if code in doc["indicators"]:
                 if code in base["indicators"]:
                     _check_user_entry(label, code, entry, base)  # raises: packaged code
                 raise ConfigError(f"{label}: indicators.{code}: defined in another user catalog file too "
                                   f"(expected each code once)")
             doc["indicators"][code] = _check_user_entry(label, code, entry, base)
+    for code in doc.get("prefer", {}):
+        if code not in doc["indicators"]:
+            raise ConfigError(f"catalog: prefer.{code}: {code!r} is not an indicator code; "
+                              f"{suggest(code, doc['indicators'])}")
     return doc
 
 

@@ -27,15 +27,15 @@ import pandas as pd
 
 from ecd.data._add import add
 from ecd.data._cite import source_line
-from ecd.data._load import load, origins, publications, retrievals, sources
+from ecd.data._load import conflicts, load, origins, publications, retrievals, sources
 from ecd.data._microdata import Microdata, microdata
 from ecd.data._readers import register_reader
 from ecd.data._warehouse import BuildSummary
 from ecd.data._warehouse import build as _build
 from ecd.data._warehouse import check as _check
 
-__all__ = ["add", "build", "check", "load", "catalog", "sources", "origins", "publications", "retrievals", "source_line",
-           "BuildSummary", "register_reader", "microdata", "Microdata"]
+__all__ = ["add", "build", "check", "load", "conflicts", "catalog", "sources", "origins", "publications", "retrievals",
+           "source_line", "BuildSummary", "register_reader", "microdata", "Microdata"]
 
 
 def build() -> BuildSummary:

@@ -159,7 +159,7 @@ def read_publications(doc) -> dict:
 
 def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: dict | None = None,
         encoding: str | None = None, ask: Callable[[str], str] | None = None, publication: str | None = None,
-        publications=None) -> AddResult:
+        publications=None, prefer: bool = False) -> AddResult:
     """Copy ``file`` into ``data/raw/<source_id>/`` with a complete sidecar, validated, or write nothing.
 
     Parameters
@@ -190,6 +190,11 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
         YAML (or dict) of publications (key -> ``type, author, title, year`` …),
         or a block with ``publications``, ``retrievals``, ``row_publications``;
         written into the sidecar (see :mod:`ecd.data._publications`).
+    prefer : bool
+        Make this source the preferred one for every indicator it gives (a new
+        vintage): writes ``$ECD_HOME/catalog/prefer-<source_id>.yaml`` with
+        ``prefer: {code: [source_id, …previous preference]}``, so
+        :func:`ecd.data.load` returns its rows where sources overlap.
 
     Returns
     -------
@@ -271,6 +276,11 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
         meta["publication"] = publication
 
     created_folder = not folder.exists()
+    prefer_file = paths.home() / "catalog" / f"prefer-{source_id}.yaml"
+    if prefer and prefer_file.exists():
+        raise ConfigError(f"{prefer_file.relative_to(paths.home()).as_posix()} already exists (expected a new source id "
+                          f"for a new vintage)")
+    created_catalog = prefer and not prefer_file.parent.exists()
     folder.mkdir(parents=True, exist_ok=True)
     try:
         shutil.copyfile(src, target)
@@ -283,12 +293,25 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
             units = dict(zip(table.frame["indicator"], table.frame["unit"]))
             raise SchemaError(f"{target.relative_to(paths.home()).as_posix()}: nothing added — "
                               + _user_catalog_hint(unknown, source_id, units))
+        if prefer and codes:
+            from ecd.data._prefer import prefer_lists
+
+            current = prefer_lists()
+            doc = {"prefer": {c: [source_id] + [x for x in current.get(c, []) if x != source_id] for c in codes}}
+            prefer_file.parent.mkdir(parents=True, exist_ok=True)
+            prefer_file.write_text(f"# written by `ecd data add --prefer`: {source_id} is the preferred source of these "
+                                   f"indicators\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
+                                   encoding="utf-8")
         from ecd.data._warehouse import check
 
         summary = check()
     except BaseException as e:
         target.unlink(missing_ok=True)
         side.unlink(missing_ok=True)
+        if prefer:
+            prefer_file.unlink(missing_ok=True)
+            if created_catalog:
+                shutil.rmtree(prefer_file.parent, ignore_errors=True)
         if created_folder:
             shutil.rmtree(folder, ignore_errors=True)
         if isinstance(e, SchemaError) and "nothing added" not in str(e):

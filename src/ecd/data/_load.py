@@ -91,7 +91,10 @@ def _years_mask(years, col: pd.Series) -> pd.Series:
     return col.isin(lst)
 
 
-def load(indicator, geo=None, area=None, years=None) -> pd.DataFrame:
+RESOLVE = ("prefer", "all")
+
+
+def load(indicator, geo=None, area=None, years=None, source=None, resolve: str = "prefer") -> pd.DataFrame:
     """Rows of the warehouse for one or more indicators, with their origins.
 
     Builds the warehouse on first use, and rebuilds it when the raw files, their
@@ -110,12 +113,20 @@ def load(indicator, geo=None, area=None, years=None) -> pd.DataFrame:
     years : (start, end) tuple, list of int or int, optional
         A tuple is an inclusive range (``None`` for an open end); a list picks
         years. Default: all.
+    source : str or list of str, optional
+        Only rows of these sources (folders of ``data/raw``). Default: all.
+    resolve : {"prefer", "all"}
+        ``"prefer"`` (default): one row per (indicator, geo, area, year), from
+        the source the catalog's ``prefer`` ranks first (unlisted sources after
+        listed ones, by source id); ``source_id`` says which. ``"all"``: every
+        source's row (see :func:`ecd.data.conflicts` for the ones that differ).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``indicator, geo, area, year, value, unit, source_id, citation,
-        se, ci_low, ci_high`` sorted by indicator, geo, area, year, source_id.
+        se, ci_low, ci_high, publication, trust, note`` sorted by indicator, geo,
+        area, year, source_id; with ``resolve="prefer"`` each key once.
 
     Raises
     ------
@@ -147,15 +158,66 @@ def load(indicator, geo=None, area=None, years=None) -> pd.DataFrame:
         for a in areas:
             if a not in AREAS:
                 raise ParameterError("area", f"got {a!r}; expected one of {', '.join(AREAS)}")
+    if resolve not in RESOLVE:
+        raise ParameterError("resolve", f"got {resolve!r}; expected one of {', '.join(RESOLVE)}")
     df = warehouse()
+    srcs = _as_list("source", source)
+    if srcs:
+        known = set(df["source_id"].astype(str))
+        for s_ in srcs:
+            if s_ not in known:
+                raise ParameterError("source", f"unknown source id {s_!r}; {suggest(s_, known, where='ecd.data.sources()')}")
     mask = df["indicator"].isin(codes)
+    if srcs:
+        mask &= df["source_id"].isin(srcs)
     if geos:
         mask &= df["geo"].isin(geos)
     if areas:
         mask &= df["area"].isin(areas)
     if years is not None:
         mask &= _years_mask(years, df["year"])
-    return df.loc[mask, WAREHOUSE_COLUMNS].reset_index(drop=True)
+    out = df.loc[mask, WAREHOUSE_COLUMNS]
+    if resolve == "prefer":
+        from ecd.data._prefer import resolve as _resolve
+
+        out = _resolve(out)
+    return out.reset_index(drop=True)
+
+
+def conflicts(indicator=None, resolved: bool | None = None) -> pd.DataFrame:
+    """Rows of keys that two or more sources give with different values (never averaged).
+
+    Parameters
+    ----------
+    indicator : str or list of str, optional
+        Only these indicators. Default: all.
+    resolved : bool, optional
+        ``True``: only keys the catalog's ``prefer`` decides; ``False``: only
+        undecided ones (``ecd data check`` fails on these). Default: both.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator, geo, area, year, source_id, value, publication, rank,
+        chosen, resolved`` — ``chosen`` is the row :func:`load` returns.
+
+    Examples
+    --------
+    >>> import ecd.data
+    >>> c = ecd.data.conflicts("childcare_slots_u3_per_1000_pop")
+    >>> c[["year", "source_id", "value", "chosen"]].values.tolist()
+    [[2022, 'childcare_supply', 2.57, True], [2022, 'childcare_conference', 2.5, False]]
+    """
+    from ecd.data._prefer import conflicts as _conflicts
+
+    df = warehouse()
+    codes = _as_list("indicator", indicator)
+    if codes:
+        df = df[df["indicator"].isin(codes)]
+    out = _conflicts(df)
+    if resolved is not None:
+        out = out[out["resolved"] == resolved].reset_index(drop=True)
+    return out
 
 
 def sources() -> pd.DataFrame:

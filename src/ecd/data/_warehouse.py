@@ -58,6 +58,9 @@ class BuildSummary:
         The processed-data folder relative to the project home.
     per_file : tuple of tuple
         ``(file, source_id, format, rows, indicators)`` per raw file.
+    conflicts : pandas.DataFrame
+        Rows of keys that two sources give with different values (all resolved
+        by the catalog's ``prefer``, else the build fails); see :func:`ecd.data.conflicts`.
     """
 
     files: int
@@ -68,6 +71,7 @@ class BuildSummary:
     written: bool
     location: str
     per_file: tuple[tuple[str, str, str, int, int], ...] = field(repr=False, default=())
+    conflicts: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
 
     def tidy(self) -> pd.DataFrame:
         """One row per raw file: ``file, source_id, format, rows, indicators``."""
@@ -215,6 +219,8 @@ def _collect() -> _Collected:
                 schema_failures.append(f'{where}, column "year": duplicate key (indicator, geo, area, year) = '
                                        f"({k.indicator}, {k.geo}, {k.area}, {int(k.year)}) in two files of source "
                                        f"{k.source_id!r} (expected each key once per source: keep one row)")
+    if not schema_failures and not provenance_failures:  # overlaps between broken files are noise
+        schema_failures += _unresolved_overlaps(frame)
     if schema_failures:
         raise SchemaError(f"{len(schema_failures) + len(provenance_failures)} problem(s) in the raw data "
                           f"{_CONVENTION}; nothing was written:", schema_failures + provenance_failures)
@@ -225,6 +231,28 @@ def _collect() -> _Collected:
         raise err
     return _Collected(_assemble(frame), _sources_frame(metas), per_file, shas,
                       pub.publications_frame(registry, defined_in), pub.retrievals_frame(ret_items))
+
+
+def _unresolved_overlaps(frame: pd.DataFrame) -> list[str]:
+    """One failure per key that sources give with different values and no catalog `prefer` resolves."""
+    from ecd.data._prefer import KEY as PKEY
+    from ecd.data._prefer import conflicts
+
+    if frame.empty or frame["year"].isna().any():
+        return []
+    typed = frame.assign(year=frame["year"].astype("int64"))
+    c = conflicts(typed)
+    c = c.loc[~c["resolved"].astype(bool)]
+    out = []
+    for k, grp in c.groupby(PKEY, sort=True):
+        rows = typed.loc[(typed[PKEY] == pd.Series(k, index=PKEY)).all(axis=1)]
+        where = "; ".join(f"{r['_label']} line {r['_line']} ({r['source_id']}: {r['value']:g})" for r in rows.to_dict("records"))
+        sources = sorted(set(rows["source_id"]))
+        out.append(f'{where}, column "value": ({k[0]}, {k[1]}, {k[2]}, {k[3]}) differs between sources and no catalog '
+                   f"`prefer` for {k[0]!r} names any of them (expected `prefer: [{', '.join(sources)}]` — most "
+                   f"preferred first — on {k[0]} in src/ecd/catalog/indicators.yaml or a user catalog's `prefer:`; "
+                   f"`ecd data add --prefer` sets it for a new vintage; values are never averaged)")
+    return out
 
 
 def _row_trust(fr: pd.DataFrame, keys: pd.Series, meta: dict) -> pd.Series:
@@ -280,8 +308,14 @@ def _summary(c: _Collected, written: bool) -> BuildSummary:
     return BuildSummary(
         files=len(c.per_file), rows=len(c.frame), indicators=int(c.frame["indicator"].nunique()),
         sources=int(c.sources["source_id"].nunique()), years=years, written=written,
-        location=_label(paths.processed_dir()), per_file=tuple(c.per_file),
+        location=_label(paths.processed_dir()), per_file=tuple(c.per_file), conflicts=_conflicts_of(c.frame),
     )
+
+
+def _conflicts_of(frame: pd.DataFrame) -> pd.DataFrame:
+    from ecd.data._prefer import conflicts
+
+    return conflicts(frame)
 
 
 @contextlib.contextmanager

@@ -133,3 +133,82 @@ def test_policy_chapter_cites_national_documents_and_shows_the_timeline(real_boo
     refs = html.split('id="tbl-policy-references"', 1)[1].split("</table>", 1)[0]
     cited = re.findall(r"\[(\d+)\] [^<]*?\[(?:Z|EB/OL)\]\. \(?(\d{4})-\d{2}-\d{2}", refs)
     assert len({n for n, year in cited if 2019 <= int(year) <= 2025}) >= 15
+
+
+# ----------------------------------------------------------------------------- one number, one truth (issue 14)
+_TREND_WORDS = {"缩小", "扩大", "无明显变化", "按当前趋势可按期达到", "按当前趋势难以按期达到", "能否按期达到尚不确定"}
+
+
+def _json(home: Path, name: str) -> dict:
+    import json
+
+    return json.loads((home / "build" / "current" / name).read_text(encoding="utf-8"))
+
+
+def _tables(home: Path):
+    for key, t in _json(home, "tables.json").items():
+        cells = t.get("cells") or {}
+        if cells.get("columns"):
+            yield key, cells["columns"], cells["data"]
+
+
+def test_no_quantity_is_glued_with_two_values(real_book):
+    import ecd.book
+
+    home, _ = real_book
+    numbers = _json(home, "numbers.json")
+    tagged = [v for v in numbers.values() if v.get("quantity")]
+    assert len(tagged) >= 20  # the chapters tag what their numbers are
+    assert ecd.book.quantity_conflicts(numbers) == []
+
+
+def test_numbers_stated_in_two_chapters_are_cited_not_recomputed(real_book):
+    home, _ = real_book
+    overview = _pages(home)["overview.html"]
+    # the overview states chapter 4's target projection, trend shifts and chapter 2/3's gaps by citing them
+    for chapter in ("trends-targets", "inequality-overview", "urban-rural-mortality", "nutrition"):
+        assert f'data-chapter="{chapter}"' in overview, chapter
+    numbers = _json(home, "numbers.json")
+    assert not any(k.startswith("overview:") and ("target_year" in k or "aapc" in k) for k in numbers)
+
+
+def test_no_target_verdict_across_data_kinds(real_book):
+    home, _ = real_book
+    judged_tables = 0
+    for key, cols, rows in _tables(home):
+        flat = {str(c) for r in rows for c in r}
+        if "判断" not in cols or not flat & {"已达到", "未达到"}:
+            continue
+        assert "数据口径" in cols and "目标口径" in cols, f"{key}: target verdicts without the kinds of data and target"
+        i_d, i_t, i_v = cols.index("数据口径"), cols.index("目标口径"), cols.index("判断")
+        for r in rows:
+            if r[i_d] != r[i_t]:
+                assert r[i_v] == "口径不同，不作判断", (key, r)
+            else:
+                assert r[i_v] != "口径不同，不作判断", (key, r)
+        judged_tables += 1
+    assert judged_tables >= 3  # 表1-1, 表4-5, 表5-2
+
+
+def test_no_trend_verdict_below_the_minimum_points(real_book):
+    import re as _re
+
+    from ecd.trends import MIN_TREND_POINTS
+
+    home, _ = real_book
+    checked = 0
+    for key, cols, rows in _tables(home):
+        if "判断" not in cols:
+            continue
+        count_col = next((c for c in cols if c in ("年数", "拟合年数", "观测年数") or "（年数）" in c), None)
+        if count_col is None:
+            continue
+        i_n, i_v = cols.index(count_col), cols.index("判断")
+        ci_cols = [i for i, c in enumerate(cols) if "置信区间" in c]
+        for r in rows:
+            n = r[i_n] if isinstance(r[i_n], int) else int(_re.search(r"（(\d+)）", str(r[i_n])).group(1))
+            if n < MIN_TREND_POINTS:
+                assert r[i_v] not in _TREND_WORDS, (key, r)
+                assert all(r[i] in (None, "—") for i in ci_cols), (key, r)
+                checked += 1
+    assert checked >= 1  # the book has short series, and none of them is judged

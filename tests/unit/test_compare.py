@@ -209,3 +209,20 @@ def test_no_target_verdict_across_kinds(cases):
     assert t.loc[~judged, "status"].eq("different kind").all() and t.loc[~judged, "gap"].isna().all()
     counts = ecd.compare.TargetCheck(t).counts()
     assert counts["judged"] == int((t["kind"] == t["target_kind"]).sum())
+
+
+def test_target_check_never_borrows_another_concepts_targets():
+    df = pd.DataFrame({"indicator": ["nmr", "imr", "u5mr"], "geo": "CN", "year": 2024, "value": [2.5, 4.0, 5.6]})
+    t = ecd.compare.target_check(df).tidy()
+    # IMR is related to NMR and U5MR (same kind) but is another quantity: only its own targets
+    assert all(code.endswith(ind) or code.endswith(ind.replace("mr", "")) or ind in code
+               for ind, code in zip(t["indicator"], t["target_code"]))
+    assert t["borrowed_from"].isna().all()
+    assert set(t.loc[t["indicator"] == "imr", "target"]) <= {10.0, 7.5, 5.2, 5.0}
+
+
+def test_target_check_borrows_only_from_the_same_concept_of_another_kind():
+    df = pd.DataFrame({"indicator": ["underweight_u5_survey"], "geo": "CHN", "year": [2013], "value": [2.4]})
+    t = ecd.compare.target_check(df).tidy()
+    # underweight is a look-alike of stunting (same kind, another concept): no stunting or wasting targets
+    assert t.empty or not t["target_code"].str.contains("stunt|wasting").any()

@@ -48,7 +48,7 @@ def test_chapter_notebook_feeds_its_prose(name, tmp_path):
         jme = ecd.data.load("stunting_u5_survey", geo="CHN")
         last = jme.loc[jme["year"].idxmax()]
         assert out.glue["stunting_last"]["value"] == pytest.approx(float(last["value"]))
-        assert out.glue["jme_last_year"]["value"] == int(last["year"])
+        assert out.glue["stunting_last_year"]["value"] == int(last["year"])
         assert out.glue["jme_n_points"]["value"] == jme["year"].nunique()
     if name == "international":
         import ecd.data

@@ -187,3 +187,16 @@ def test_maternal_mortality_target_is_pending_on_the_real_warehouse():
 def test_attainment_year_is_the_whole_year_after_the_crossing():
     assert attainment_year(2028.7) == 2029 and attainment_year(2028.0) == 2028
     assert math.isnan(attainment_year(float("nan")))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]), st.floats(-100, 100), st.booleans()),
+                min_size=1, max_size=12))
+def test_quantity_conflicts_are_found_exactly(stated):
+    """Two glued numbers with one quantity id conflict iff their values differ."""
+    nums = {f"ch{i}:n{i}": {"value": v, "text": f"{v:.1f}", "quantity": q if tagged else None}
+            for i, (q, v, tagged) in enumerate(stated)}
+    found = {c["quantity"] for c in ecd.book.quantity_conflicts(nums)}
+    expected = {q for q in {"q1", "q2", "q3"}
+                if len({v for qq, v, tagged in stated if qq == q and tagged}) > 1}
+    assert found == expected

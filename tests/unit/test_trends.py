@@ -345,3 +345,10 @@ def test_target_attainment_gives_no_trend_verdict_below_the_minimum_points(n, ap
     else:
         assert row["status"] in {"achieved", "on track", "off track", "uncertain"}
     assert tr.STATUS_ZH[row["status"]]
+
+
+def test_joinpoints_allowed_keeps_six_residual_degrees_of_freedom():
+    for n in range(3, 40):
+        k = tr.joinpoints_allowed(n)
+        assert k >= 0 and (k == 0 or n - (2 * k + 2) >= tr.MIN_TREND_POINTS - 2)
+        assert n - (2 * (k + 1) + 2) < tr.MIN_TREND_POINTS - 2  # one more would break the rule

@@ -27,8 +27,8 @@ def test_notebook_executes(tmp_path):
                   "fig-trends-sigma", "tbl-trends-convergence", "tbl-trends-targets", "fig-trends-targets"]:
         assert any(p.startswith(f"[{label}]") for p in plain), label
     glued = {p.split(" = ")[0] for p in plain if " = " in p}
-    assert {"aapc_nmr", "aapc_imr", "aapc_u5mr", "aapc_mmr", "beta_convergence",
-            "target_status_imr", "target_year_imr"} <= glued
+    assert {"aapc_nmr", "aapc_imr", "aapc_u5mr", "aapc_mmr", "conv_beta", "imr_ncpd2030_2030_status",
+            "trend_shifts", "trend_shifts_latest", "targets_pending", "targets_summary_2030"} <= glued
     # every table states its source
     metas = [o.get("metadata", {}) for c in nb.cells for o in c.get("outputs", [])]
     sources = [m for meta in metas for m in meta.values() if isinstance(m, dict) and m.get("kind") == "table"]

@@ -6,7 +6,7 @@ In a chapter notebook::
     ecd.book.glue("nmr_gap_2015", 4.2, fmt="{:.1f}", origin="MCHSS 2015")
     ecd.book.figure(fig, label="fig-nmr", caption="新生儿死亡率", source="MCHSS")
     ecd.book.glue_change("u5mr", series, origin="…")          # first/last, 降至/升至, % change
-    ecd.book.glue_findings(ecd.findings.gap_directions(df))  # every finding, stated in the prose
+    ecd.book.glue_findings(ecd.findings.gap_directions(df), "gaps", none="…")  # must be stated in the prose
 
 In the prose, ``{{name}}`` shows this chapter's number and ``{{chapter-id:name}}``
 another chapter's (a quantity is computed once and cited everywhere).
@@ -17,11 +17,20 @@ error, 10 published with fallbacks, 20 nothing published.
 from __future__ import annotations
 
 from ecd.book._display import MIME_GLUE, figure, format_value, glue, table
-from ecd.book._facts import change_words, glue_change, glue_findings, glue_table, quantity
+from ecd.book._facts import (
+    change_words,
+    fmt_values,
+    glue_change,
+    glue_findings,
+    glue_table,
+    pair_text,
+    quantity,
+    quantity_conflicts,
+)
 
 __all__ = ["glue", "figure", "table", "format_value", "MIME_GLUE", "build", "status", "load_manifest",
            "diff", "build_cli", "status_cli", "diff_cli", "glue_change", "glue_table", "glue_findings",
-           "change_words", "quantity"]
+           "change_words", "pair_text", "quantity", "fmt_values", "quantity_conflicts"]
 
 
 def build(**kwargs):

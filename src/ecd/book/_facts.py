@@ -111,6 +111,25 @@ def glue_change(name: str, df: pd.DataFrame, *, fmt: str = "{:.1f}", origin: str
     return out
 
 
+def fmt_values(values, fmt: str = "{:.1f}"):
+    """Numbers as the book prints them: formatted text, missing values kept missing (shown as "—").
+
+    Tables must round the way glued prose does. ``DataFrame.round`` rounds a
+    binary tie like 5.45 (stored as 5.4500000000000002) to 5.4 while ``"{:.1f}"``
+    gives 5.5, so a table and its sentence would disagree; format table columns
+    with this instead.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ecd.book import fmt_values
+    >>> fmt_values(pd.Series([9.56 - 4.11, None, 2.0])).fillna("—").tolist()
+    ['5.5', '—', '2.0']
+    """
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    return s.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else fmt.format(v))
+
+
 def change_words(first: float, last: float, fmt: str = "{:.1f}", gap: str | None = None) -> dict:
     """The words for a move from ``first`` to ``last``, judged on the values as formatted.
 
@@ -186,35 +205,122 @@ def glue_table(df: pd.DataFrame, name: str, *, value: str = "value", fmt: str | 
     return out
 
 
-def glue_findings(findings: Iterable, *, origin: str | None = None, facts: bool = True) -> dict:
-    """Glue every finding's sentence (name: the finding's ``name``) and, with ``facts``, its facts.
+def glue_findings(findings: Iterable, name: str, *, none: str | None = None, origin: str | None = None,
+                  facts: bool = True, required: bool = True) -> str:
+    """Glue the sentences of a set of findings as one text ``{{name}}``, which the prose must state.
 
-    A glued finding is marked: the book refuses a chapter whose prose does not
-    state every finding its notebook glued (so a widening gap or a pending target
-    cannot go unsaid). Facts are glued as ``{finding name}__{fact}`` with their
-    quantity ids.
+    The glued text is marked as findings: the book refuses a chapter whose prose
+    does not show ``{{name}}``, so a widening gap or a pending target the data
+    show cannot go unsaid. Which findings there are depends on the data (a new
+    edition may add one), so they are glued under one fixed name, joined in order.
 
     Parameters
     ----------
     findings : iterable of ecd.findings.Finding
-        E.g. a :class:`ecd.findings.FindingsResult`.
+        E.g. a :class:`ecd.findings.FindingsResult` or a list of findings.
+    name : str
+        The glue name the prose uses.
+    none : str, optional
+        The sentence shown when there is no finding; without it an empty set of
+        findings is an error (the chapter meant to state one).
     origin : str, optional
         Source shown on hover.
     facts : bool
-        Also glue the facts behind each sentence.
+        Also glue each finding's facts as ``{finding name}__{fact}`` with their
+        quantity ids (so the book can check them against other chapters).
+    required : bool
+        ``False`` for a text glued for other chapters to cite
+        (``{{chapter-id:name}}``) that this chapter's prose need not repeat.
 
     Returns
     -------
-    dict
-        The glued texts by name.
+    str
+        The glued text.
+
+    Examples
+    --------
+    >>> from ecd.book import glue_findings
+    >>> from ecd.findings import Finding
+    >>> f = Finding("k", "trend_shift", "imr", "CN", "全国婴儿死亡率的下降在2018年后放缓。")
+    >>> glue_findings([f], "shifts")
+    shifts = 全国婴儿死亡率的下降在2018年后放缓。
+    '全国婴儿死亡率的下降在2018年后放缓。'
+    >>> glue_findings([], "shifts", none="各项指标的变化速度没有显著改变。")
+    shifts = 各项指标的变化速度没有显著改变。
+    '各项指标的变化速度没有显著改变。'
     """
-    out = {}
-    for f in findings:
+    items = list(findings)
+    for f in items:
         if not hasattr(f, "text_zh") or not hasattr(f, "facts"):
             raise ParameterError("findings", f"expected ecd.findings.Finding objects, found {type(f).__name__}")
-        out[f.name] = glue(f.name, f.text_zh, origin=origin, finding=f.key)
-        if facts:
+    if not items and none is None:
+        raise ParameterError("findings", f"glue_findings({name!r}): no findings; pass none='…' to say so in words")
+    text = "".join(f.text_zh for f in items) if items else none
+    keys = ",".join(f.key for f in items) or "none"
+    out = glue(name, text, origin=origin, finding=keys if required else None)
+    if facts:
+        for f in items:
             for k, fact in f.facts.items():
-                n = f"{f.name}__{k}"
-                out[n] = glue(n, fact.value, text=fact.text, origin=origin, quantity=fact.quantity)
+                glue(f"{f.name}__{k}", fact.value, text=fact.text, origin=origin, quantity=fact.quantity)
+    return out
+
+
+def pair_text(a: float, b: float, labels: tuple[str, str], unit: str = "", fmt: str = "{:.1f}") -> str:
+    """Two estimates of one quantity side by side, said as a difference only when they differ as shown.
+
+    Examples
+    --------
+    >>> from ecd.book import pair_text
+    >>> pair_text(16.9, 23.0, ("官方数据", "MMEIG估计"), "/10万")
+    '官方数据为16.9/10万，MMEIG估计为23.0/10万'
+    >>> pair_text(4.5, 4.54, ("官方数据", "UN IGME估计"), "‰")
+    '官方数据与UN IGME估计一致，均为4.5‰'
+    """
+    ta, tb = fmt.format(a), fmt.format(b)
+    if ta == tb:
+        return f"{labels[0]}与{labels[1]}一致，均为{ta}{unit}"
+    return f"{labels[0]}为{ta}{unit}，{labels[1]}为{tb}{unit}"
+
+
+def quantity_conflicts(numbers: Mapping) -> list[dict]:
+    """Quantities stated with two different values anywhere in a built book.
+
+    ``numbers`` is the book's ``numbers.json`` (``{"chapter:name": {"value", "text",
+    "quantity", ...}}``). Glued numbers that carry the same quantity id must agree:
+    numeric values within 1e-9 (relative), so 1.9 and 1.94 printed from the same
+    1.9412 agree while 2027 and 2029 do not; non-numeric values (words such as
+    已达到) by their text.
+
+    Returns
+    -------
+    list of dict
+        One ``{"quantity", "stated"}`` per conflict, ``stated`` listing
+        ``(chapter:name, text)``; empty when the book is consistent.
+
+    Examples
+    --------
+    >>> from ecd.book import quantity_conflicts
+    >>> nums = {"overview:mmr_year": {"value": 2027, "text": "2027", "quantity": "mmr|target_year"},
+    ...         "trends-targets:mmr_year": {"value": 2028.7, "text": "2028.7", "quantity": "mmr|target_year"},
+    ...         "a:r": {"value": 1.9412, "text": "1.9", "quantity": "u5mr|ratio"},
+    ...         "b:r": {"value": 1.9412, "text": "1.94", "quantity": "u5mr|ratio"}}
+    >>> [c["quantity"] for c in quantity_conflicts(nums)]
+    ['mmr|target_year']
+    """
+    groups: dict = {}
+    for key, v in numbers.items():
+        q = (v or {}).get("quantity")
+        if q:
+            groups.setdefault(q, []).append((key, v))
+    out = []
+    for q, items in sorted(groups.items()):
+        vals = [v.get("value") for _, v in items]
+        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals)
+        if numeric:
+            lo, hi = min(vals), max(vals)
+            same = hi - lo <= 1e-9 * max(1.0, abs(hi), abs(lo))
+        else:
+            same = len({str(v.get("text")) for _, v in items}) == 1
+        if not same:
+            out.append({"quantity": q, "stated": [(k, v.get("text")) for k, v in items]})
     return out

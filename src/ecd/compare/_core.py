@@ -135,7 +135,9 @@ def _data_kind(code, kinds):
 
 
 def _catalog_targets(code, data_kind, related: bool) -> list[tuple[dict, str | None]]:
-    """The catalog's targets of ``code``, plus those of its related indicators set on ``data_kind``."""
+    """The catalog's targets of ``code``, plus those set on ``data_kind`` of the indicators it ``differs_from``
+    that are of another kind (the same concept measured another way — not merely related or look-alike
+    indicators: NMR must not borrow IMR's targets, nor underweight those of stunting)."""
     from ecd.catalog._load import catalog_doc
 
     entries = catalog_doc()["indicators"]
@@ -145,7 +147,11 @@ def _catalog_targets(code, data_kind, related: bool) -> list[tuple[dict, str | N
     out = [(t, None) for t in entry.get("targets") or []]
     if related and data_kind is not None:
         own = {(t["code"], t.get("year")) for t, _ in out}
-        for other in entry.get("related") or []:
+        # the same concept measured another way is a look-alike of ANOTHER kind (routine vs survey);
+        # a look-alike of the same kind is another concept (underweight vs stunting): nothing to borrow
+        others = [d["code"] for d in entry.get("differs_from") or []
+                  if d["code"] in entries and entries[d["code"]].get("kind") != data_kind]
+        for other in others:
             for t in entries.get(other, {}).get("targets") or []:
                 if t.get("kind") == data_kind and (t["code"], t.get("year")) not in own:
                     out.append((t, other))
@@ -172,17 +178,19 @@ def target_check(df: pd.DataFrame, targets: dict | None = None, *, by=("indicato
         policy, geo, year, comparison`` (``"max"``, ``"min"`` or
         ``"min_reduction"``), ``value`` and optionally ``kind``. Default: the
         catalog's ``targets`` of each indicator (:func:`ecd.catalog.indicator`)
-        and, with ``related=True``, the targets of its related indicators that
-        were set on its own kind (the National Nutrition Plan's breastfeeding
-        target, listed under the routine series, is then judged on the survey
-        series). A supplied target without ``kind`` is judged against any data.
+        and, with ``related=True``, the targets set on its own kind of the
+        indicators of another kind it ``differs_from`` (the same concept measured another way:
+        the National Nutrition Plan's breastfeeding target, listed under the
+        routine series, is then judged on the survey series). A supplied target
+        without ``kind`` is judged against any data.
     by, year, value, missing
         As in :func:`latest`.
     kinds : dict, optional
         ``{indicator: kind}`` for codes the catalog does not know (or to
         override it).
     related : bool
-        Borrow same-kind targets of related indicators (catalog targets only).
+        Borrow same-kind targets of the indicators this one ``differs_from``
+        (catalog targets only).
 
     Returns
     -------
@@ -193,7 +201,7 @@ def target_check(df: pd.DataFrame, targets: dict | None = None, *, by=("indicato
         (a cut in the number of children against a baseline) cannot be judged
         from a prevalence and is "not assessable"; a target of another kind is
         "different kind". Columns ``kind`` and ``target_kind`` say which kinds
-        met, ``borrowed_from`` the related indicator a target was listed under.
+        met, ``borrowed_from`` the indicator a borrowed target was listed under.
 
     Raises
     ------

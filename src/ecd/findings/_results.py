@@ -20,7 +20,7 @@ class Finding:
     """What the data say, in one Chinese sentence, with the facts behind it.
 
     ``key`` is stable across editions (e.g. ``"gap_divergence.nmr.CN-WEST"``) and
-    names the glued sentence (:func:`ecd.book.glue_findings`); ``facts`` maps a short
+    names the glued facts (:func:`ecd.book.glue_findings`); ``facts`` maps a short
     name to a :class:`Fact`.
     """
 

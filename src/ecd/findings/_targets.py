@@ -10,7 +10,7 @@ from ecd.trends._rules import MIN_TREND_POINTS, STATUS_ZH
 from ._results import Fact, Finding, FindingsResult
 from ._words import attainment_year, level_text, unit_of
 
-_COLUMNS = ["indicator", "geo", "area", "kind", "target_code", "policy", "target_year", "comparison", "target",
+_COLUMNS = ["indicator", "geo", "area", "kind", "target_kind", "target_code", "policy", "target_year", "comparison", "target",
             "last_year", "last_value", "status", "year_met_observed", "year_attained", "year_attained_low",
             "year_attained_high", "projected", "projected_low", "projected_high", "apc_last", "n", "years_used"]
 CMP_ZH = {"max": "不高于", "min": "不低于"}
@@ -136,7 +136,8 @@ def target_progress(df: pd.DataFrame, *, since: float | None = None, policies=No
                                     level=level, min_points=min_points)
             r = res.tidy().iloc[0]
             pending = r["status"] != "achieved"
-            row = {"indicator": code, "geo": geo, "area": area, "kind": kind, "target_code": t["code"],
+            row = {"indicator": code, "geo": geo, "area": area, "kind": kind, "target_kind": t.get("kind"),
+                   "target_code": t["code"],
                    "policy": t["policy"], "target_year": int(t["year"]), "comparison": t["comparison"],
                    "target": float(t["value"]), "last_year": int(r["last_year"]), "last_value": float(r["last_value"]),
                    "status": r["status"], "year_met_observed": r["year_met_observed"],

@@ -32,7 +32,8 @@ def trend_shifts(fits: dict, *, geo: str = "CN", level: float = 0.95, min_points
     At each joinpoint the annual percent change before and after is compared; the
     shift is a finding when the change in slope is significant (its ``level``
     interval, t with the model's degrees of freedom, excludes zero) and the model
-    rests on at least ``min_points`` observations.
+    rests on at least ``min_points`` observations with ``min_points − 2``
+    residual degrees of freedom (fit with ``max_joinpoints=joinpoints_allowed(n)``).
 
     Parameters
     ----------
@@ -89,7 +90,8 @@ def trend_shifts(fits: dict, *, geo: str = "CN", level: float = 0.95, min_points
         for _, r in ch.iterrows():
             j = int(np.flatnonzero(np.isclose(seg["end"].to_numpy(), r["joinpoint"]))[0])
             before, after = seg.iloc[j], seg.iloc[j + 1]
-            significant = bool(fit.n_ >= min_points and (r["ci_low"] > 0 or r["ci_high"] < 0))
+            enough = fit.n_ >= min_points and r["df"] >= min_points - 2  # the rule of ecd.trends._rules
+            significant = bool(enough and (r["ci_low"] > 0 or r["ci_high"] < 0))
             row = {"indicator": code, "geo": geo, "joinpoint": int(r["joinpoint"]),
                    "period_before": f"{int(before['start'])}—{int(before['end'])}",
                    "period_after": f"{int(after['start'])}—{int(after['end'])}",

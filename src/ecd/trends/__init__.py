@@ -17,7 +17,8 @@ a slope ``b`` is an annual percent change ``100 (e^b − 1)``. Series may have g
 
 ``MIN_TREND_POINTS`` (8): a trend with a residual-based (t) interval gets an
 interval and a verdict only from at least this many observations; fewer give
-the change without either (see ``ecd.trends._rules``). ``STATUS_ZH`` words the
+the change without either; a joinpoint model may have ``joinpoints_allowed(n)``
+joinpoints by the same rule (see ``ecd.trends._rules``). ``STATUS_ZH`` words the
 target statuses in Chinese.
 
 Examples
@@ -42,13 +43,14 @@ from ._results import (
     SegmentsResult,
     TargetResult,
 )
-from ._rules import MIN_TREND_POINTS, STATUS_ZH
+from ._rules import MIN_TREND_POINTS, STATUS_ZH, joinpoints_allowed
 from ._synthetic import synthetic_series
 from ._targets import target_attainment
 
 __all__ = [
     "MIN_TREND_POINTS",
     "STATUS_ZH",
+    "joinpoints_allowed",
     "AAPCResult",
     "APCResult",
     "CompareResult",

@@ -9,7 +9,7 @@ from ecd.errors import ParameterError
 
 from ._joinpoint import Joinpoint
 from ._results import TargetResult, pct, quantile
-from ._rules import MIN_TREND_POINTS
+from ._rules import MIN_TREND_POINTS, joinpoints_allowed
 from ._series import prepare_series
 
 
@@ -46,7 +46,8 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
     min_points : int
         Fewest observations (from ``since`` on) for a projection with an
         interval and a trend verdict (default ``ecd.trends.MIN_TREND_POINTS``,
-        8). With fewer, a target the last observation already meets is still
+        8); a model gets at most ``joinpoints_allowed(n)`` joinpoints. With fewer
+        observations, a target the last observation already meets is still
         "achieved" (an observed fact); otherwise the status is "too few points"
         and only the fitted annual change ``apc_last`` is reported, without an
         interval, projection or attainment year.
@@ -96,7 +97,8 @@ def target_attainment(df: pd.DataFrame, target: float, direction: str = "below",
     s = prepare_series(df, year, value, se, period, missing, what="target_attainment")
     if s.n < min_points:
         return _too_few(s, target, direction, by_year)
-    jp = Joinpoint(max_joinpoints=max_joinpoints, select=select, min_obs_end=min_obs_end,
+    jp = Joinpoint(max_joinpoints=min(max_joinpoints, joinpoints_allowed(s.n, min_points)), select=select,
+                   min_obs_end=min_obs_end,
                    min_obs_between=min_obs_between).fit(df, year, value, se, period=period, missing=missing)
     fit = jp._fit_for(None)
     q = quantile(level, fit.df)

@@ -200,3 +200,12 @@ def test_quantity_conflicts_are_found_exactly(stated):
     expected = {q for q in {"q1", "q2", "q3"}
                 if len({v for qq, v, tagged in stated if qq == q and tagged}) > 1}
     assert found == expected
+
+
+def test_target_table_shows_both_kinds_and_the_year():
+    nat = ecd.data.load(["nmr", "mmr"], geo="CN", area="total")
+    t = ecd.book.target_table(target_progress(nat, since=2010).tidy())
+    assert list(t.columns[:6]) == ["指标（单位）", "最新值", "目标", "数据口径", "目标口径", "判断"]
+    assert (t["数据口径"] == t["目标口径"]).all() and "拟合年数" in t.columns
+    mmr = t[t["目标"].str.endswith("2030年不高于12/10万")].iloc[0]
+    assert mmr["指标（单位）"] == "孕产妇死亡率（1/10万）" and mmr["达标年份"].endswith("（外推）")

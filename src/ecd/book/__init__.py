@@ -26,11 +26,12 @@ from ecd.book._facts import (
     pair_text,
     quantity,
     quantity_conflicts,
+    target_table,
 )
 
 __all__ = ["glue", "figure", "table", "format_value", "MIME_GLUE", "build", "status", "load_manifest",
            "diff", "build_cli", "status_cli", "diff_cli", "glue_change", "glue_table", "glue_findings",
-           "change_words", "pair_text", "quantity", "fmt_values", "quantity_conflicts"]
+           "change_words", "pair_text", "quantity", "fmt_values", "quantity_conflicts", "target_table"]
 
 
 def build(**kwargs):

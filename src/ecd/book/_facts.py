@@ -324,3 +324,71 @@ def quantity_conflicts(numbers: Mapping) -> list[dict]:
         if not same:
             out.append({"quantity": q, "stated": [(k, v.get("text")) for k, v in items]})
     return out
+
+
+_CMP_ZH = {"max": "不高于", "min": "不低于", "min_reduction": "较基线减少至少"}
+
+
+def target_table(checked: pd.DataFrame, *, fmt: str = "{:.1f}", level: float = 0.95) -> pd.DataFrame:
+    """The book's table of targets: each target with the latest value, both kinds of data and the verdict.
+
+    Every chapter that judges targets shows them the same way, so a reader (and the
+    book's test) can see that no verdict crosses kinds of data.
+
+    Parameters
+    ----------
+    checked : pandas.DataFrame
+        ``ecd.compare.target_check(...).tidy()`` or ``ecd.findings.target_progress(...).tidy()``
+        (the latter adds the year a target was or is projected to be met).
+    fmt : str
+        Format of the values.
+    level : float
+        Confidence level named in the interval column (progress tables).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns 指标（单位）, 最新值, 目标, 数据口径, 目标口径, 判断, and for progress
+        tables 达标年份, 置信区间, 拟合年数.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecd.compare
+    >>> from ecd.book import target_table
+    >>> df = pd.DataFrame({"indicator": ["anemia_u5_routine"], "geo": ["CN"], "year": [2018], "value": [5.44]})
+    >>> target_table(ecd.compare.target_check(df).tidy())[["目标", "判断"]].to_dict("records")[-1]
+    {'目标': '《国民营养计划（2017—2030年）》2030年不高于10%', '判断': '口径不同，不作判断'}
+    """
+    from ecd.catalog import KIND_ZH, policies
+    from ecd.catalog._load import catalog_doc
+    from ecd.findings._words import unit_of
+
+    entries = catalog_doc()["indicators"]
+    policy_zh = policies().set_index("policy")["name_zh"].to_dict()
+    progress = "year_attained" in checked.columns
+    value, year = ("last_value", "last_year") if progress else ("value", "year")
+
+    def unit(code):
+        return (entries.get(code) or {}).get("unit_zh") or ""
+
+    if progress:
+        from ecd.trends import STATUS_ZH
+    else:
+        from ecd.compare import STATUS_ZH
+    c = checked
+    out = pd.DataFrame({
+        "指标（单位）": [f"{(entries.get(i) or {}).get('name_zh', i)}（{unit(i)}）" for i in c["indicator"]],
+        "最新值": [f"{fmt.format(v)}（{int(y)}年）" for v, y in zip(c[value], c[year])],
+        "目标": [f"《{policy_zh.get(p, p)}》{int(ty)}年{_CMP_ZH[cmp]}{t:g}{unit_of(i) if cmp != 'min_reduction' else '%'}"
+               for p, ty, cmp, t, i in zip(c["policy"], c["target_year"], c["comparison"], c["target"], c["indicator"])],
+        "数据口径": c["kind"].map(KIND_ZH), "目标口径": c["target_kind"].map(KIND_ZH),
+        "判断": c["status"].map(STATUS_ZH)})
+    if progress:
+        met = c["year_met_observed"]
+        out["达标年份"] = [f"{int(m)}（观测）" if s == "achieved" and m == m else ("—" if y != y else f"{int(y)}（外推）")
+                       for s, m, y in zip(c["status"], met, c["year_attained"])]
+        out[f"{int(round(level * 100))}%置信区间"] = ["—" if lo != lo else f"{int(lo)}—{int(hi)}"
+                                               for lo, hi in zip(c["year_attained_low"], c["year_attained_high"])]
+        out["拟合年数"] = c["n"].to_numpy()
+    return out.reset_index(drop=True)

@@ -212,3 +212,22 @@ def test_no_trend_verdict_below_the_minimum_points(real_book):
                 assert all(r[i] in (None, "—") for i in ci_cols), (key, r)
                 checked += 1
     assert checked >= 1  # the book has short series, and none of them is judged
+
+
+def test_childcare_chapter_has_births_and_children_for_every_year_2016_2025(real_book):
+    """托育: no "无数据" year for births 2016–2025; each year has births and a 0–2 estimate; the target is judged."""
+    home, _ = real_book
+    html = _pages(home)["childcare.html"]
+    assert "无数据" not in html
+    table = html.split('id="tbl-children"', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for tr in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S):
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, flags=re.S)]
+        if cells and cells[0].isdigit():
+            rows[int(cells[0])] = cells
+    assert set(range(2016, 2026)) <= set(rows)
+    for year in range(2016, 2026):
+        births, total = rows[year][1], rows[year][5]
+        assert re.fullmatch(r"\d+", births) and float(births) > 0, (year, rows[year])
+        assert re.fullmatch(r"\d+\.\d", total) and float(total) > float(births), (year, rows[year])
+    assert "已达到" in html or "未达到" in html

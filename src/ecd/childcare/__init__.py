@@ -1,7 +1,8 @@
-"""Childcare (托育) supply and demand: children under 3 from birth cohorts, slot gap and subsidy cost.
+"""Childcare (托育) supply and demand: children under 3 from birth cohorts, slots against children, subsidy cost.
 
-Every assumption is a parameter and is returned with the result
-(:attr:`ScenarioResult.assumptions`), so a chapter can print it in a table.
+Every assumption is a parameter of a function and is said where its result is
+shown; published inputs (slots, enrolment and demand shares, prices) come from
+the warehouse with their publications.
 
 Examples
 --------
@@ -15,16 +16,23 @@ Examples
 from __future__ import annotations
 
 from ecd.childcare._inputs import one_source, population_from_birth_rate
-from ecd.childcare._population import Population03Result, population_0_3, survival
-from ecd.childcare._scenario import MEASURES, ScenarioResult, scenario
+from ecd.childcare._population import Population03Result, cohort_survivors, population_0_3, survival
+from ecd.childcare._subsidy import SubsidyCostResult, subsidy_cost
+from ecd.childcare._supply import (SUPPLY_MEASURES, EnrolmentSensitivity, SupplyDemandResult, enrolment_sensitivity,
+                                   supply_demand)
 
 __all__ = [
-    "MEASURES",
+    "SUPPLY_MEASURES",
+    "EnrolmentSensitivity",
     "Population03Result",
-    "ScenarioResult",
+    "SubsidyCostResult",
+    "SupplyDemandResult",
+    "cohort_survivors",
+    "enrolment_sensitivity",
     "one_source",
     "population_0_3",
     "population_from_birth_rate",
-    "scenario",
+    "subsidy_cost",
+    "supply_demand",
     "survival",
 ]

@@ -93,7 +93,7 @@ def test_population_bad_data():
         cc.population_0_3([1, 2], m)
 
 
-def test_population_from_birth_rate_and_one_source():
+def test_population_from_birth_rate():
     b = pd.DataFrame({"geo": ["X", "X", "Y"], "year": [2022, 2023, 2023], "births": [10.0, 9.0, 4.0]})
     r = pd.DataFrame({"geo": ["X", "Y"], "year": [2023, 2023], "crude_birth_rate": [6.0, 8.0]})
     out = cc.population_from_birth_rate(b, r)
@@ -102,10 +102,6 @@ def test_population_from_birth_rate_and_one_source():
         cc.population_from_birth_rate(b, r.assign(crude_birth_rate=[0.0, 8.0]))
     with pytest.raises(DataError, match="column"):
         cc.population_from_birth_rate(b.drop(columns="births"), r)
-    df = pd.DataFrame({"indicator": "x", "geo": "A", "area": "total", "year": [2020, 2020, 2021],
-                       "value": [1.0, 2.0, 3.0], "source_id": ["b", "a", "b"]})
-    assert cc.one_source(df)["value"].tolist() == [2.0, 3.0]
-    assert cc.one_source(df, prefer=["b"])["value"].tolist() == [1.0, 3.0]
 
 
 def test_warehouse_national_cohort_every_year_2016_2025():
@@ -113,8 +109,8 @@ def test_warehouse_national_cohort_every_year_2016_2025():
     2025 needs its own IMR (not published yet) and comes only with the labelled latest-mortality assumption."""
     import ecd
 
-    births = cc.one_source(ecd.data.load("births", geo="CN", area="total"), prefer=["nbs_communique", "nhc_official"])
-    mort = (cc.one_source(ecd.data.load(["imr", "u5mr"], geo="CN", area="total"), prefer=["nhc_official", "mch_surveillance"])
+    births = ecd.data.load("births", geo="CN", area="total")  # one row per year: the catalog's source preference
+    mort = (ecd.data.load(["imr", "u5mr"], geo="CN", area="total")
             .pivot(index="year", columns="indicator", values="value").reset_index())
     b = births.rename(columns={"value": "births"})
     strict = cc.population_0_3(b, mort).totals().set_index("year")

@@ -15,7 +15,7 @@ Examples
 """
 from __future__ import annotations
 
-from ecd.childcare._inputs import one_source, population_from_birth_rate
+from ecd.childcare._inputs import population_from_birth_rate
 from ecd.childcare._population import Population03Result, cohort_survivors, population_0_3, survival
 from ecd.childcare._subsidy import SubsidyCostResult, subsidy_cost
 from ecd.childcare._supply import (SUPPLY_MEASURES, EnrolmentSensitivity, SupplyDemandResult, enrolment_sensitivity,
@@ -29,7 +29,6 @@ __all__ = [
     "SupplyDemandResult",
     "cohort_survivors",
     "enrolment_sensitivity",
-    "one_source",
     "population_0_3",
     "population_from_birth_rate",
     "subsidy_cost",

@@ -46,24 +46,3 @@ def population_from_birth_rate(births: pd.DataFrame, crude_birth_rate: pd.DataFr
     out["population"] = out["births"] / (out["crude_birth_rate"] / 1000.0)
     return out[["geo", "year", "population"]].reset_index(drop=True)
 
-
-def one_source(df: pd.DataFrame, prefer: list[str] | tuple = ()) -> pd.DataFrame:
-    """Keep one row per indicator × geo × area × year from a warehouse extract.
-
-    Where two sources report the same cell, the first of ``prefer`` present
-    wins, then the alphabetically first ``source_id`` (so the choice is
-    deterministic and visible in ``source_id``).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"indicator": "x", "geo": "A", "area": "total", "year": 2020,
-    ...                    "value": [1.0, 2.0], "source_id": ["b", "a"]})
-    >>> one_source(df, prefer=["b"])["value"].tolist()
-    [1.0]
-    """
-    rank = {s: i for i, s in enumerate(prefer)}
-    d = df.assign(_rank=df["source_id"].map(lambda s: rank.get(s, len(rank))))
-    d = d.sort_values(["_rank", "source_id"], kind="stable")
-    keys = [c for c in ("indicator", "geo", "area", "year") if c in d.columns]
-    return d.drop_duplicates(keys, keep="first").drop(columns="_rank").sort_values(keys).reset_index(drop=True)

@@ -103,6 +103,19 @@ def test_new_mortality_rows_agree_with_nhc_official_except_the_flagged_1990_mmr(
         assert cat.indicator(code)["prefer"][0] == "nhc_official", code
 
 
+def test_the_1990_mmr_conflict_is_listed_and_resolved_to_nhc_official(warehouse):
+    conflicts = ecd.data.conflicts(["nmr", "imr", "u5mr", "mmr"])
+    assert conflicts[KEY].drop_duplicates().values.tolist() == [["mmr", "CN", "total", 1990]]
+    chosen = conflicts[conflicts["chosen"]]
+    assert chosen[["source_id", "value"]].values.tolist() == [["nhc_official", 88.8]]
+    assert set(conflicts["value"]) == {88.8, 88.9}
+    # every overlapping key resolves to one row, and the cross-check rows stay reachable on request
+    total = ecd.data.load(MORTALITY, geo="CN", area="total")
+    assert total.groupby(KEY).size().max() == 1
+    both = ecd.data.load("mmr", geo="CN", area="total", years=(1990, 1990), resolve="all")
+    assert sorted(both["value"]) == [88.8, 88.9]
+
+
 def test_strata_codes_keep_their_area_and_are_survey_data():
     df = _raw("cnhs")
     strata = df[df["indicator"].str.contains(r"_u6_survey_")]

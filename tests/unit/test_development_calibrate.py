@@ -254,3 +254,17 @@ def test_dimension_coverage_of_the_chapter_items():
 
     bib = read_bib(Path(__file__).resolve().parents[2] / "chapters" / "references.bib")
     assert {k for keys in inst["cite"] for k in keys.split(";")} <= set(bib)
+
+
+def test_pairwise_estimates_match_r_sirt():
+    """R sirt::rasch.pairwise.itemcluster (the D-score keys' estimator) on a SYNTHETIC input; see
+    tests/reference/development/make_calibration.R. sirt stops at a largest change of 1e-7."""
+    from pathlib import Path
+
+    ref_dir = Path(__file__).resolve().parents[1] / "reference" / "development"
+    kids = pd.read_csv(ref_dir / "synthetic_calibration_input.csv")
+    expected = pd.read_csv(ref_dir / "synthetic_calibration_sirt.csv").set_index("item")
+    fit = calibrate(kids, "age")
+    assert set(fit.dropped) == set(kids.columns[1:]) - set(expected.index) == {"zz1moc001"}
+    got = pd.Series(fit.logit, index=fit.items).loc[expected.index]
+    assert_allclose(got, expected["b_pairwise"], rtol=0, atol=2e-4)

@@ -231,3 +231,32 @@ def test_childcare_chapter_has_births_and_children_for_every_year_2016_2025(real
         assert re.fullmatch(r"\d+", births) and float(births) > 0, (year, rows[year])
         assert re.fullmatch(r"\d+\.\d", total) and float(total) > float(births), (year, rows[year])
     assert "已达到" in html or "未达到" in html
+
+
+def test_no_book_figure_has_overlapping_text(real_book):
+    import json
+
+    home, _ = real_book
+    figures = json.loads((home / "build" / "current" / "figures.json").read_text(encoding="utf-8"))
+    assert figures
+    bad = {k: v["overlaps"] for k, v in figures.items() if v.get("overlaps")}
+    assert not bad, bad
+
+
+def test_province_chapter_prints_the_typology_once_and_describes_guangdong_by_its_own_values(real_book):
+    import json
+
+    home, _ = real_book
+    tables = json.loads((home / "build" / "current" / "tables.json").read_text(encoding="utf-8"))
+    assert [k for k in tables if k.endswith(":tbl-typology")] == ["province--intro:tbl-typology"]
+    html = _pages(home)["province.html"]
+    assert html.count("省份类型（k-means") == 1
+    assert html.count('<section class="foreach-section"') == 31
+    gd = html.split('id="sec--cn-gd"', 1)[1].split("</section>", 1)[0]
+    text = re.sub(r"<[^>]+>", "", gd)
+    assert "低人均GDP" not in text and "低人均" not in text
+    gdp = re.search(r"人均地区生产总值（(\d{4})年）([\d,]+)元，(\d+)个省份中由高到低居第(\d+)位，(高于|低于)", text)
+    assert gdp, text[:400]
+    assert gdp.group(5) == "高于" and int(gdp.group(4)) <= 10
+    # each profile is short: a table of at most a dozen rows and no per-province figure
+    assert gd.count("<tr>") <= 13 and "<figure" not in gd

@@ -159,12 +159,38 @@ def test_profile_on_warehouse_province():
     assert (p["indicator"] == "gdp_per_capita").sum() == 9
 
 
-def test_unit_zh_covers_the_catalog_units_shown_in_the_province_chapter():
+def test_standing_describes_guangdong_by_its_own_values_not_a_cluster_label():
     import ecd
 
-    codes = ["births", "crude_birth_rate", "urbanization_rate", "gdp_per_capita", "resident_population",
-             "imr", "u5mr", "nmr", "mmr", "imr_registered_pop", "nmr_registered_pop", "mmr_registered_pop"]
-    for c in codes:
-        zh = rg.unit_zh(ecd.catalog.indicator(c)["unit"])
-        assert not re.search(r"[A-Za-z]", zh), (c, zh)
-    assert rg.unit_zh("unknown unit") == "unknown unit"
+    codes = ["births", "crude_birth_rate", "gdp_per_capita", "urbanization_rate"]
+    data = ecd.data.load(codes, area="total")
+    st = rg.standing(data, "CN-GD", codes).set_index("indicator")
+    gdp = st.loc["gdp_per_capita"]
+    prov = data[(data["indicator"] == "gdp_per_capita") & (data["year"] == gdp["year"])
+                & data["geo"].isin(ecd.catalog.provinces()["geo"])].drop_duplicates("geo")
+    assert gdp["n"] == len(prov) == 31
+    assert gdp["rank"] == int((prov["value"] > gdp["value"]).sum()) + 1  # recomputed by hand
+    assert gdp["value"] > prov["value"].median() and gdp["relation"] == "above"
+    text = "；".join(rg.standing_sentences(st.reset_index()))
+    assert "低人均" not in text and "高于" in text
+    assert "births" not in text and not re.search(r"[A-Za-z]", text)
+    # totals are compared with the other provinces, never with the national total
+    if "births" in st.index:
+        assert st.loc["births", "reference_kind"] == "median"
+
+
+def test_standing_ranks_ties_and_picks_a_year_most_provinces_share():
+    import pandas as pd
+
+    provs = [f"P{i}" for i in range(25)]
+    rows = [{"indicator": "crude_birth_rate", "geo": g, "year": 2021, "value": 5.0 + (i % 5), "source_id": "a"}
+            for i, g in enumerate(provs)]
+    rows += [{"indicator": "crude_birth_rate", "geo": g, "year": 2023, "value": 9.0, "source_id": "a"} for g in provs[:3]]
+    rows += [{"indicator": "crude_birth_rate", "geo": "CN", "year": 2021, "value": 7.0, "source_id": "a"}]
+    st = rg.standing(pd.DataFrame(rows), "P4", ["crude_birth_rate"], provinces=provs)
+    r = st.iloc[0]
+    assert r["year"] == 2021 and r["n"] == 25  # 2023 has only 3 provinces
+    assert r["value"] == 9.0 and r["rank"] == 1  # five provinces share the top value and the top rank
+    assert r["relation"] == "above" and r["reference"] == 7.0
+    with pytest.raises(ParameterError, match="not one of the provinces"):
+        rg.standing(pd.DataFrame(rows), "CN-XX", ["crude_birth_rate"], provinces=provs)

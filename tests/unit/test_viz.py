@@ -177,3 +177,19 @@ def test_province_map_renders_with_chinese_labels_offline():
     with pytest.raises(ecd.errors.ParameterError, match="not province codes"):
         ecd.viz.province_choropleth(pd.Series({"北京": 1.0}))
     plt.close(fig)
+
+
+def test_official_vs_modelled_names_close_targets_in_a_legend_without_overprinting():
+    import numpy as np
+    import pandas as pd
+
+    ecd.viz.use_theme()
+    years = np.arange(1990, 2024)
+    mod = pd.DataFrame({"indicator": "nmr", "year": years, "value": 30 * np.exp(-0.06 * (years - 1990))})
+    off = mod[mod["year"] % 3 == 0]
+    fig = ecd.viz.official_vs_modelled(off, mod, indicators=["nmr"], titles={"nmr": "新生儿死亡率（‰）"}, ncols=1,
+                                       targets={"nmr": [(2025, 5.0, "2025年目标 5"), (2030, 5.0, "2030年目标 5")]})
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["2025年目标 5", "2030年目标 5"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["联合国机构模型估计", "国家卫生健康委官方数据"]
+    assert ecd.viz.text_overlaps(fig) == []
+    plt.close(fig)

@@ -11,7 +11,7 @@ Examples
 from __future__ import annotations
 
 from ecd.regional._profile import profile
-from ecd.regional._typology import ProvinceTypology
-from ecd.regional._units import unit_zh
+from ecd.regional._typology import ProvinceTypology, province_typology
+from ecd.regional._standing import RELATION_ZH, REFERENCE_ZH, is_total, standing, standing_sentences
 
-__all__ = ["ProvinceTypology", "profile", "unit_zh"]
+__all__ = ["ProvinceTypology", "province_typology", "profile", "standing", "standing_sentences", "is_total", "RELATION_ZH", "REFERENCE_ZH"]

@@ -196,3 +196,62 @@ class ProvinceTypology:
         if self.dropped_geos_:
             out.append(f"因缺数据未分类的省份：{'、'.join(map(str, self.dropped_geos_))}。")
         return out
+
+
+SHORT_ZH = {"crude_birth_rate": "出生率", "gdp_per_capita": "人均GDP", "urbanization_rate": "城镇化率"}
+
+
+def province_typology(data: pd.DataFrame, features: list, *, n_clusters: int = 3, random_state: int = 0,
+                      order_by: str | None = None):
+    """Fit the book's province typology on ``(indicator, year)`` features of the 31 provinces.
+
+    Each feature becomes a column named like ``人均GDP（2023年）``; a
+    province with two sources for one cell keeps the first source id.
+    Features with a missing province are dropped (never imputed).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Warehouse rows ``indicator, geo, year, value, source_id``.
+    features : list of (str, int)
+        ``(indicator, year)`` pairs.
+    order_by : str, optional
+        Indicator whose centre numbers the clusters (default: the last feature's indicator).
+
+    Returns
+    -------
+    (ProvinceTypology, DataFrame)
+        The fitted typology and the rows of ``data`` it used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import ecd.catalog
+    >>> provs = ecd.catalog.provinces()["geo"]
+    >>> d = pd.DataFrame({"indicator": "crude_birth_rate", "geo": provs, "year": 2021, "source_id": "s",
+    ...                   "value": [5.0 + (i % 2) * 5 for i in range(len(provs))]})
+    >>> t, used = province_typology(d, [("crude_birth_rate", 2021)], n_clusters=2)
+    >>> sorted(t.labels_.value_counts().tolist()), len(used)
+    ([15, 16], 31)
+    """
+    import ecd.catalog
+
+    provs = ecd.catalog.provinces()["geo"].tolist()
+    wide = pd.DataFrame(index=provs)
+    used = []
+    names = {}
+    for code, year in features:
+        col = data[(data["indicator"] == code) & (data["year"] == year) & data["geo"].isin(provs)]
+        col = col.sort_values("source_id").drop_duplicates("geo")
+        name = f"{SHORT_ZH.get(code, ecd.catalog.indicator(code)['name_zh'])}（{year}年）"
+        names[name] = code
+        wide[name] = col.set_index("geo")["value"].reindex(wide.index)
+        used.append(col)
+    order_code = order_by or features[-1][0]
+    order_cols = [c for c in wide.columns if names[c] == order_code and not wide[c].isna().any()]
+    typ = ProvinceTypology(n_clusters=n_clusters, missing="drop_feature", random_state=random_state,
+                           order_by=order_cols[-1] if order_cols else None).fit(wide)
+    rows = pd.concat(used, ignore_index=True)
+    rows = rows[[f"{SHORT_ZH.get(c, ecd.catalog.indicator(c)['name_zh'])}（{y}年）" in typ.features_
+                 for c, y in zip(rows["indicator"], rows["year"])]]
+    return typ, rows

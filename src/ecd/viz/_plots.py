@@ -213,16 +213,24 @@ def official_vs_modelled(official: pd.DataFrame, modelled: pd.DataFrame, *, indi
         if not off.empty:
             ax.plot(off["year"], off["value"], linestyle="none", marker="o", markersize=3.5, color="#c0392b",
                     label="国家卫生健康委官方数据")
-        for year, value, label in (targets or {}).get(code, []):
-            ax.axhline(value, color="#27ae60", linestyle="--", linewidth=0.9)
-            ax.annotate(label, (ax.get_xlim()[0], value), xytext=(2, 2), textcoords="offset points", fontsize=7,
-                        color="#27ae60")
+        # targets are named in the panel's legend, not written on the plot: two targets of close value
+        # (a 2025 and a 2030 target) would otherwise print their labels over each other
+        for k, (year, value, label) in enumerate((targets or {}).get(code, [])):
+            ax.axhline(value, color="#27ae60", linestyle=("--", ":", "-.")[k % 3], linewidth=1.0, label=label)
         ax.set_title(titles.get(code, code))
         ax.set_ylabel(ylabel)
+        target_lines = [h for h in ax.get_lines() if h.get_label() not in ("联合国机构模型估计", "国家卫生健康委官方数据")]
+        if target_lines:
+            ax.legend(handles=target_lines, loc="upper right", fontsize=7.5)
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
-    axes.flat[0].legend(loc="upper right", fontsize=7.5)
-    fig.tight_layout()
+    series = {}
+    for ax in axes.flat:
+        for h in ax.get_lines():
+            if h.get_label() in ("联合国机构模型估计", "国家卫生健康委官方数据"):
+                series.setdefault(h.get_label(), h)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.legend(list(series.values()), list(series), loc="lower center", ncol=len(series), fontsize=8.5, frameon=False)
     return fig
 
 

@@ -48,7 +48,7 @@ def cjk_font() -> str | None:
     return None
 
 
-def styles(n: int) -> list[dict]:
+def styles(n: int, *, skip=()) -> list[dict]:
     """``n`` distinct line styles for series sharing one axes: colour, line style and marker.
 
     Colour alone is not enough in greyscale print, so consecutive series
@@ -60,6 +60,9 @@ def styles(n: int) -> list[dict]:
     ----------
     n : int
         Number of series (≥ 0).
+    skip : sequence of str, optional
+        Colours kept for something else (e.g. China's red in a comparison);
+        the palette is used without them.
 
     Returns
     -------
@@ -72,12 +75,15 @@ def styles(n: int) -> list[dict]:
     >>> s = ecd.viz.styles(14)
     >>> len({d["color"] for d in s[:13]}), s[0]["linestyle"], s[1]["marker"]
     (13, '-', 's')
+    >>> "#c0392b" in {d["color"] for d in ecd.viz.styles(14, skip=["#c0392b"])}
+    False
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         from ecd.errors import ParameterError
 
         raise ParameterError("n", f"{n!r}: expected a whole number of series ≥ 0")
-    return [{"color": PALETTE[i % len(PALETTE)], "linestyle": LINESTYLES[i % len(LINESTYLES)],
+    colours = [c for c in PALETTE if c not in set(skip)]
+    return [{"color": colours[i % len(colours)], "linestyle": LINESTYLES[i % len(LINESTYLES)],
              "marker": MARKERS[i % len(MARKERS)]} for i in range(n)]
 
 

@@ -34,6 +34,7 @@ from ecd.viz._overlap import TextOverlap, text_overlaps  # noqa: E402
 from ecd.viz._survey import survey_lines  # noqa: E402
 from ecd.viz._plots import (  # noqa: E402
     area_small_multiples,
+    log_axis,
     official_vs_modelled,
     province_ranking,
     urban_rural_panels,
@@ -53,6 +54,7 @@ __all__ = [
     "TextOverlap",
     "area_small_multiples",
     "cjk_font",
+    "log_axis",
     "official_vs_modelled",
     "province_choropleth",
     "province_ranking",

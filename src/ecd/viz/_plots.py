@@ -321,3 +321,31 @@ def year_lines(ax, df: pd.DataFrame, *, by: str | None = None, x: str = "year", 
         lines.append(line)
     _integer_years(ax)
     return lines
+
+
+def log_axis(ax, *, axis: str = "y", subs=(1.0, 2.0, 5.0)) -> None:
+    """A log scale whose labels stay apart: ticks at 1-2-5 of each decade, unlabelled minor ticks.
+
+    Matplotlib's default log axis labels minor ticks (6, 7, 8, 9) when a
+    decade is short, and those labels overprint; this keeps them as ticks.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import ecd.viz
+    >>> fig, ax = plt.subplots(figsize=(4, 2))
+    >>> _ = ax.plot([1991, 2024], [33.1, 2.5])
+    >>> ecd.viz.log_axis(ax)
+    >>> ecd.viz.text_overlaps(fig)
+    []
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    target.set_major_locator(LogLocator(base=10, subs=subs))
+    target.set_major_formatter(FormatStrFormatter("%g"))
+    target.set_minor_formatter(NullFormatter())

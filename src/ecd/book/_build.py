@@ -222,7 +222,8 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
         items = "".join(f'<li id="ref-{html.escape(k)}">[{i + 1}] {html.escape(format_gbt7714(bib[k]))}</li>'
                         for i, k in enumerate(cites["order"]))
         notes += f'<section class="references"><h2>参考文献</h2><ol class="bib">{items}</ol></section>'
-    glued = [(k, v) for k, v in numbers.items() if v.get("origin")]
+    used = {m.group(2) for p in prose_of.values() for m in _render._PLACEHOLDER.finditer(p) if m.group(1) is None}
+    glued = [(k, v) for k, v in numbers.items() if v.get("origin") and k.split(":", 1)[1] in used]  # what the prose states
     if glued:
         rows = "".join(f"<li><b>{html.escape(v['text'] or '')}</b>（{html.escape(k.split(':', 1)[1])}）：{html.escape(v['origin'])}</li>"
                        for k, v in glued)

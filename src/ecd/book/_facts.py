@@ -261,7 +261,8 @@ def glue_findings(findings: Iterable, name: str, *, none: str | None = None, ori
     if facts:
         for f in items:
             for k, fact in f.facts.items():
-                glue(f"{f.name}__{k}", fact.value, text=fact.text, origin=origin, quantity=fact.quantity)
+                # facts back the sentence for the book's quantity check; the sentence carries the origin
+                glue(f"{f.name}__{k}", fact.value, text=fact.text, quantity=fact.quantity)
     return out
 
 

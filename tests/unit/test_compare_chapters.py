@@ -58,6 +58,19 @@ def test_chapter_notebook_feeds_its_prose(name, tmp_path):
         cn = u5[u5["geo"] == "CHN"].sort_values("year").iloc[-1]
         assert out.glue["cn_u5mr"]["value"] == pytest.approx(float(cn["value"]))
         assert out.glue["n_lower_u5mr"]["value"] == int((peers["value"] < cn["value"]).sum())
+    if name == "services":
+        import ecd.childcare
+        import ecd.data
+
+        staff = ecd.data.load("mch_institution_health_tech_staff", geo="CN").set_index("year")["value"]
+        births = ecd.data.load("births", geo="CN", area="total").rename(columns={"value": "births"})
+        mort = ecd.data.load(["imr", "u5mr"], geo="CN", area="total").pivot(index="year", columns="indicator", values="value")
+        kids = ecd.childcare.population_0_3(births, mort.reset_index()).totals().set_index("year")["children"]
+        y = out.glue["tech_per_child_last_year"]["value"]
+        assert out.glue["tech_per_child_last"]["value"] == pytest.approx(staff[y] / kids[y] * 1000)
+        bphs = ecd.data.load("bphs_subsidy_per_capita", geo="CN").sort_values("year")
+        assert out.glue["bphs_last"]["value"] == pytest.approx(float(bphs["value"].iloc[-1]))
+        assert out.glue["n_ur"]["value"] >= 2
     if name == "appendix":
         import ecd.catalog
 

@@ -30,11 +30,12 @@ from ecd.catalog._load import (
     indicator_entry,
     unknown_code_error,
 )
+from ecd.catalog._glossary import glossary
 from ecd.catalog._load import known_geos as _known_geos
 from ecd.errors import ParameterError
 
 __all__ = ["indicators", "indicator", "provinces", "geos", "geo_name", "domains", "policies", "known_geos",
-           "kind", "unit_zh", "KINDS", "KIND_ZH"]
+           "kind", "unit_zh", "KINDS", "KIND_ZH", "glossary"]
 
 _INDICATOR_COLUMNS = [
     "code", "name_zh", "name_en", "unit", "domain", "direction", "definition", "unit_zh", "kind",

@@ -234,9 +234,7 @@ def test_childcare_chapter_has_births_and_children_for_every_year_2016_2025(real
 
 
 # Figures known to overprint, each with its owner and fix; remove an entry when the figure is fixed.
-KNOWN_OVERLAPS = {
-    "trends-targets:fig-trends-national": "W-findings: minor log-scale tick labels 6–9 overprint (ecd.viz.log_axis)",
-}
+KNOWN_OVERLAPS: dict[str, str] = {}
 
 
 def test_no_book_figure_has_overlapping_text(real_book):

@@ -264,3 +264,33 @@ def test_province_chapter_prints_the_typology_once_and_describes_guangdong_by_it
     assert gdp.group(5) == "高于" and int(gdp.group(4)) <= 10
     # each profile is short: a table of at most a dozen rows and no per-province figure
     assert gd.count("<tr>") <= 13 and "<figure" not in gd
+
+
+def _h2_section(html: str, title: str) -> str:
+    m = re.search(rf"<h2[^>]*>\s*{title}.*?</h2>(.*?)(?=<h2|</main>)", html, flags=re.S)
+    assert m, f"no section {title}"
+    return m.group(1)
+
+
+def test_overview_leads_with_preface_findings_linking_chapters_and_recommendations(real_book):
+    """总报告: 前言 with the data cut-off and the editorial board; 8–12 主要发现, each linking to a chapter that
+    exists in this build; at least five 政策建议 using the words of a blue book on investment, 托育 and 养育照护."""
+    home, _ = real_book
+    pages = _pages(home)
+    html = pages["overview.html"]
+    heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, flags=re.S)]
+    assert heads[:3] == ["前言", "主要发现", "政策建议"], heads[:4]
+    preface = re.sub(r"<[^>]+>", "", _h2_section(html, "前言"))
+    assert "数据截止于" in preface and "编委会" in preface and "编写" in preface
+    findings = re.findall(r"<li>(.*?)</li>", _h2_section(html, "主要发现"), flags=re.S)
+    assert 8 <= len(findings) <= 12, len(findings)
+    for li in findings:
+        hrefs = re.findall(r'<a href="([a-z-]+)\.html"', li)
+        assert hrefs and all(f"{h}.html" in pages for h in hrefs), li[:120]
+        assert 'class="glued"' in li, li[:120]
+    recs = _h2_section(html, "政策建议")
+    items = re.findall(r"<li>(.*?)</li>", recs, flags=re.S)
+    assert len(items) >= 5
+    text = re.sub(r"<[^>]+>", "", recs)
+    for word in ("建议", "投入", "财政", "普惠", "养育照护"):
+        assert word in text, word

@@ -269,6 +269,26 @@ class Design:
         return design_factors(self._stages, z, col, k, self.lonely_psu, rows,
                               use_later_stages=self._has_fpc)
 
+    def _influence_vcov(self, z: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Covariance of the totals of influence values ``z`` (m x rows used), as R's
+        ``svyrecvar``; ``rows`` are the positions of the rows used (``None``: all)."""
+        from ecd.survey._variance import factor_covariance
+
+        n_used = z.shape[1]
+        return factor_covariance(self._vfactors(np.asarray(z, dtype=float),
+                                                np.zeros(n_used, dtype=np.int64), 1, rows))
+
+    def _degf(self, rows: np.ndarray | None = None) -> int:
+        """R's ``degf`` of the design restricted to ``rows`` (PSUs minus strata among
+        rows with non-zero weight)."""
+        if rows is None:
+            return self.df
+        st = self._stages[0]
+        keep = rows[self._w[rows] != 0]
+        has_psu = np.bincount(st.cluster[keep], minlength=st.n_cluster) > 0
+        has_str = np.bincount(st.group[has_psu.nonzero()[0]], minlength=st.n_groups) > 0
+        return int(has_psu.sum() - has_str.sum())
+
     def __repr__(self) -> str:
         return (f"Design(n={self.n}, strata={self.n_strata}, psu={self.n_psu}, df={self.df}, "
                 f"fpc={'yes' if self._has_fpc else 'no'}, lonely_psu={self.lonely_psu!r})")

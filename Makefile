@@ -1,6 +1,6 @@
 # Every target sets up what it needs: a .venv with ecd installed (idempotent,
 # skipped when pyproject.toml has not changed), and on Debian as root the CJK
-# font and Chromium (for the PDF). Where these cannot be installed the build
+# font, Pango (for the PDF) and Chromium (for the phone test). Where these cannot be installed the build
 # says so and goes on without them.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -25,13 +25,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# System packages: a CJK font for figures, Chromium and poppler for the PDF.
+# System packages: a CJK font, Pango for the PDF (WeasyPrint), Chromium for the phone test, poppler for the PDF tests.
 system:
 	@bash scripts/ensure-system.sh
 
 book: setup system
 	$(VENV)/bin/ecd build --publish -j $(JOBS)
-	@echo "the book: $(CURDIR)/build/current/index.html (PDF: build/current/book.pdf when Chromium is installed)"
+	@echo "the book: $(CURDIR)/build/current/index.html (PDF: build/current/book.pdf when Pango is installed)"
 
 test: setup system
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)

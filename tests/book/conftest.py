@@ -1,5 +1,10 @@
-"""Fixtures for the pipeline tests (helpers live in minihome.py)."""
+"""Fixtures for the pipeline tests (helpers live in minihome.py) and the real book's tests."""
 from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +61,45 @@ def built(_built_once, tmp_path, monkeypatch):
     shutil.copytree(src.root, root, symlinks=True)
     monkeypatch.setenv("ECD_HOME", str(root))
     return MiniHome(root)
+
+
+@contextlib.contextmanager
+def ecd_home(home: Path):
+    """ECD_HOME set to ``home`` for the duration (session fixtures cannot use monkeypatch)."""
+    old = os.environ.get("ECD_HOME")
+    os.environ["ECD_HOME"] = str(home)
+    try:
+        yield home
+    finally:
+        if old is None:
+            os.environ.pop("ECD_HOME", None)
+        else:
+            os.environ["ECD_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def real_book(tmp_path_factory):
+    """The real book from the shipped data, built once (web pages only) into a temporary ECD_HOME."""
+    from ecd.book._build import build
+
+    repo = Path(__file__).resolve().parents[2]
+    home = tmp_path_factory.mktemp("realbook") / "home"
+    for part in ("chapters", "notebooks", "data/raw"):
+        shutil.copytree(repo / part, home / part, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    with ecd_home(home):
+        res = build(jobs=2, pdf=False, keep_going=True)
+    return home, res
+
+
+@pytest.fixture(scope="session")
+def real_book_pdf(real_book):
+    """The real book's PDF: the same home built again with the PDF (every notebook and page from the cache)."""
+    import time
+
+    from ecd.book._build import build
+
+    home, _ = real_book
+    with ecd_home(home):
+        t0 = time.monotonic()
+        res = build(jobs=2, keep_going=True)
+    return home, res, time.monotonic() - t0

@@ -6,9 +6,7 @@ no unreplaced placeholder, no absolute path of the build machine.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,25 +15,6 @@ import yaml
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def real_book(tmp_path_factory):
-    from ecd.book._build import build
-
-    home = tmp_path_factory.mktemp("realbook") / "home"
-    for part in ("chapters", "notebooks", "data/raw"):
-        shutil.copytree(REPO / part, home / part, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    old = os.environ.get("ECD_HOME")
-    os.environ["ECD_HOME"] = str(home)
-    try:
-        res = build(jobs=2, pdf=False, keep_going=True)
-    finally:
-        if old is None:
-            os.environ.pop("ECD_HOME", None)
-        else:
-            os.environ["ECD_HOME"] = old
-    return home, res
 
 
 def _pages(home: Path) -> dict:

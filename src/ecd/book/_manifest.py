@@ -18,7 +18,8 @@ from ecd.errors import ConfigError
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _PARAM_TYPES = {"int", "float", "str", "bool", "list", "enum", "pattern"}
-_BOOK_KEYS = {"title", "subtitle", "edition", "lang", "publisher", "editors", "bibliography", "previous_edition"}
+_BOOK_KEYS = {"title", "subtitle", "edition", "lang", "publisher", "editors", "editorial_board", "data_cutoff",
+              "bibliography", "previous_edition"}
 _TOP_KEYS = {"book", "matrices", "data", "chapters"}
 _CHAPTER_KEYS = {"id", "title", "notebook", "prose", "parameters", "params", "foreach", "intro", "uses", "after", "required",
                  "timeout"}
@@ -216,6 +217,28 @@ def _notebook_parameters(nb_path: Path, where: str) -> dict:
     return names
 
 
+def _names(value, where: str) -> list[str]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ConfigError(f"{_where(where)}: expected a name or a list of names (non-empty strings), found {value!r}")
+    return names
+
+
+def _check_book_people(book: dict) -> None:
+    """``editors`` (a name or names), ``editorial_board`` (role → names) and ``data_cutoff`` print on the cover."""
+    if "editors" in book:
+        _names(book["editors"], "book.editors")
+    board = book.get("editorial_board")
+    if board is not None:
+        if not isinstance(board, dict) or not board:
+            raise ConfigError(f"{_where('book.editorial_board')}: expected a mapping of role to names, "
+                              f"e.g. {{主任: 张三, 委员: [李四, 王五]}}; found {board!r}")
+        for role, names in board.items():
+            _names(names, f"book.editorial_board.{role}")
+    if "data_cutoff" in book and (not isinstance(book["data_cutoff"], str) or not book["data_cutoff"].strip()):
+        raise ConfigError(f"{_where('book.data_cutoff')}: expected text such as \"2026年12月\", found {book['data_cutoff']!r}")
+
+
 def load_manifest(path: Path | None = None, overrides: dict | None = None, check_notebooks: bool = True) -> Manifest:
     """Read and validate the manifest; expand ``foreach``; apply ``--param`` overrides.
 
@@ -242,6 +265,7 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
     for k in ("title", "edition"):
         if not isinstance(book.get(k), str) or not book.get(k):
             raise ConfigError(f"{_where('book.' + k)}: required, a non-empty string (quote an edition like \"2026\")")
+    _check_book_people(book)
     book = {"lang": "zh-CN", **book}
 
     matrices = {}

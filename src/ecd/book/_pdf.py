@@ -1,49 +1,176 @@
-"""The whole book as one PDF, printed by Debian's headless Chromium.
+"""The whole book as one printed book (``book.pdf``), laid out by WeasyPrint from CSS paged media.
 
-nbconvert's LaTeX path drops Chinese text silently, so the PDF is printed from
-the same HTML the board reads. When Chromium is missing the PDF is skipped with
-a message (``make book`` installs it as root on Debian).
+The PDF is its own document, not a print of the web pages: a cover from the
+``book:`` metadata of ``chapters/book.yml``, a table of contents whose page
+numbers come from ``target-counter()``, running chapter titles from
+``string-set``, page numbers in the page margins, 16开 paper (185 × 260 mm), a
+PDF outline from the heading levels, and figures and tables kept whole
+(``templates/print.css``).
+
+Why WeasyPrint: it does every one of these from CSS alone. Chromium's
+``--print-to-pdf`` has no ``target-counter()`` or ``string-set`` (a table of
+contents with page numbers would need a JavaScript pagination polyfill or a
+second pass over the printed PDF) and no outline from headings. When Pango, the
+text library WeasyPrint needs, is missing, the PDF is skipped with a message
+(``make book`` installs it as root on Debian).
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
+import html
+import re
 from pathlib import Path
 
-from ecd.book import _build
+TEMPLATES = Path(__file__).parent / "templates"
+
+_ID = re.compile(r'(\sid=")([^"]*)(")')
+_HREF = re.compile(r'(\shref="#)([^"]*)(")')
+_H2 = re.compile(r"<h2(\s[^>]*)?>(.*?)</h2>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+# a figure or table, up to the source line that closes it (cells and captions are escaped, so no markup inside
+# them can look like this)
+_ITEM = re.compile(r'(<(?:figure|div) class="(?:ecd-figure|ecd-table-wrap)" id="([^"]+)">)(.*?)<div class="source">', re.S)
+# headings of a chapter's back matter: in the PDF outline, not in the table of contents
+_BACK_MATTER = ("本章数字来源", "参考文献")
 
 
-def chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        p = shutil.which(name)
-        if p:
-            return p
+def engine_missing() -> str | None:
+    """Why the PDF cannot be made here, or None when WeasyPrint and Pango load.
+
+    Examples
+    --------
+    >>> engine_missing() is None or engine_missing().startswith("PDF skipped")
+    True
+    """
+    try:
+        import weasyprint  # noqa: F401  (loads Pango through cffi; OSError when the library is absent)
+    except ImportError:
+        return "PDF skipped: WeasyPrint is not installed (pip install 'ecd[pdf]'; `make book` does this)"
+    except OSError as e:
+        return (f"PDF skipped: WeasyPrint cannot load Pango ({e}); Debian: apt-get install libpango-1.0-0 "
+                "libpangoft2-1.0-0 libharfbuzz-subset0 (`make book` does this as root)")
     return None
 
 
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub("", fragment)).split())
+
+
+def scope_ids(body: str, prefix: str) -> str:
+    """Prefix every ``id`` and in-page ``href="#…"`` of a chapter body, so chapters share one document.
+
+    Examples
+    --------
+    >>> scope_ids('<h2 id="a">x</h2><a href="#a">see</a>', "ch1")
+    '<h2 id="ch1--a">x</h2><a href="#ch1--a">see</a>'
+    """
+    body = _ID.sub(lambda m: f"{m.group(1)}{prefix}--{m.group(2)}{m.group(3)}", body)
+    return _HREF.sub(lambda m: f"{m.group(1)}{prefix}--{m.group(2)}{m.group(3)}", body)
+
+
+def _sections(body: str, prefix: str) -> tuple[str, list[dict]]:
+    """Give every ``<h2>`` an id; return the body and the headings for the table of contents."""
+    entries: list[dict] = []
+
+    def sub(m):
+        attrs, inner = m.group(1) or "", m.group(2)
+        title = _text(inner)
+        found = re.search(r'\sid="([^"]*)"', attrs)
+        anchor = found.group(1) if found else f"{prefix}--h{len(entries) + 1}"
+        if not found:
+            attrs += f' id="{anchor}"'
+        if title and title not in _BACK_MATTER:
+            entries.append({"anchor": anchor, "title": title})
+        return f"<h2{attrs}>{inner}</h2>"
+
+    return _H2.sub(sub, body), entries
+
+
+def print_document(m, toc: list, bodies: dict) -> str:
+    """The print edition as one HTML document: cover, table of contents, then every chapter."""
+    import jinja2
+
+    chapters = []
+    for t in toc:
+        if t["id"] not in bodies:
+            continue
+        prefix = f"ch-{t['id']}"
+        body, sections = _sections(scope_ids(bodies[t["id"]], prefix), prefix)
+        # the source line is a named destination too: a reader (and the PDF test) finds where each figure or
+        # table ends, so it can see that none is split across pages
+        body = _ITEM.sub(lambda m: f'{m.group(1)}{m.group(3)}<div class="source" id="{m.group(2)}--source">', body)
+        chapters.append({**t, "anchor": prefix, "body": body, "sections": sections})
+    listed = lambda v: [v] if isinstance(v, str) else list(v or [])  # noqa: E731  (the manifest checked the shape)
+    board = [(role, listed(names)) for role, names in (m.book.get("editorial_board") or {}).items()]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    return env.get_template("print.html.j2").render(
+        book=m.book, chapters=chapters, editors=listed(m.book.get("editors")), board=board,
+        css=(TEMPLATES / "print.css").read_text(encoding="utf-8"))
+
+
+MIN_FILL = 0.2  # a page other than a chapter's last is at least a fifth full
+
+
+def _content_bottom(page) -> float:
+    """How far down the page (share of its height) its text and images reach."""
+    from weasyprint.formatting_structure import boxes
+
+    box = page._page_box  # no public API gives a page's boxes; WeasyPrint is pinned in pyproject.toml
+    bottom = box.content_box_y()
+    for b in box.children[0].descendants():
+        if isinstance(b, (boxes.LineBox, boxes.ReplacedBox)):
+            bottom = max(bottom, b.position_y + b.margin_height())
+    return (bottom - box.content_box_y()) / (box.height or 1)
+
+
+def tables_to_split(doc) -> list[str]:
+    """Tables to let run over a page break: each would otherwise leave the page before it under a fifth full.
+
+    A table is kept whole (``break-inside: avoid``); when it does not fit below what precedes it, it moves to
+    the next page. That is right unless the page it leaves holds only a few lines and is not the last page of
+    its chapter: then the table starts there instead and continues on the next page.
+    """
+    out = []
+    pages = doc.pages
+    for page, following in zip(pages, pages[1:]):
+        chapter = {a for a in page.anchors if a.startswith("ch-") and "--" not in a}
+        if not chapter or chapter != {a for a in following.anchors if a.startswith("ch-") and "--" not in a}:
+            continue  # the cover, the contents, or a chapter's last page
+        if _content_bottom(page) >= MIN_FILL:
+            continue
+        starting = [(rect[1], a) for a, rect in following.anchors.items()
+                    if "--tbl-" in a and not a.endswith("--source") and a not in page.anchors]
+        if starting:
+            out.append(min(starting)[1])
+    return out
+
+
 def write_pdf(site: Path, m, toc, bodies: dict, log) -> str | None:
-    """Write ``site/book.pdf``; return a message when it was skipped or failed, else None."""
-    exe = chromium()
-    if exe is None:
-        msg = "PDF skipped: Chromium is not installed (Debian: apt-get install chromium; `make book` does this as root)"
+    """Write ``site/book.pdf`` (and ``site/print.html``, its source); return why it was skipped, else None."""
+    msg = engine_missing()
+    if msg:
         log(msg)
         return msg
-    body = "".join(f'<div class="chapter-print">{bodies[t["id"]]}</div>' for t in toc if t["id"] in bodies)
-    cover = f'<h1 class="chapter-title">{m.book["title"]}</h1>'
-    _build.write_page(site, "print.html", m, [], None, m.book["title"], cover + body, "", False)
+    import weasyprint
+
+    source = site / "print.html"
+    text = print_document(m, toc, bodies)
     out = site / "book.pdf"
-    with tempfile.TemporaryDirectory(prefix="ecd-chromium-") as profile:
-        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={out}",
-               (site / "print.html").resolve().as_uri()]
-        try:
-            r = subprocess.run(cmd, capture_output=True, timeout=180)
-        except subprocess.TimeoutExpired:
-            return "PDF failed: Chromium did not finish within 180 s"
-    if r.returncode != 0 or not out.exists():
-        msg = f"PDF failed: Chromium exited {r.returncode}"
+    tmp = site / ".book.pdf.tmp"
+    try:
+        source.write_text(text, encoding="utf-8")
+        doc = weasyprint.HTML(filename=str(source), base_url=str(site)).render()
+        loose = tables_to_split(doc)
+        if loose:  # lay out once more, letting these tables run over a page break (their header row repeats)
+            for anchor in loose:
+                text = text.replace(f'<div class="ecd-table-wrap" id="{anchor}">',
+                                    f'<div class="ecd-table-wrap may-split" id="{anchor}">', 1)
+            source.write_text(text, encoding="utf-8")
+            doc = weasyprint.HTML(filename=str(source), base_url=str(site)).render()
+        doc.write_pdf(str(tmp))
+    except Exception as e:  # a layout failure must not lose the web edition; the message names it
+        tmp.unlink(missing_ok=True)
+        msg = f"PDF failed: WeasyPrint: {type(e).__name__}: {e}"
         log(msg)
         return msg
+    tmp.replace(out)
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -244,12 +245,46 @@ def _footer(m: Manifest, group: list[Chapter] | None, run_id: str, input_hashes:
     return "可复现信息：" + " · ".join(bits)
 
 
+_LEAD = re.compile(r"<(p|li)\b[^>]*>(.*?)</\1>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def lead_text(body: str, limit: int = 120) -> str:
+    """The first finding or first paragraph of a page body, as plain text for a link preview.
+
+    The first list item or paragraph with some substance (a key finding when the chapter opens with
+    them); cut at the last full stop within ``limit`` characters, else at ``limit`` with an ellipsis.
+
+    Examples
+    --------
+    >>> lead_text('<h1>标题</h1><ol><li><strong>儿童死亡率。</strong> 从 <span>61.0</span>‰ 降至 5.6‰。</li></ol>')
+    '儿童死亡率。 从 61.0‰ 降至 5.6‰。'
+    >>> lead_text("<p>" + "很长的句子" * 40 + "</p>", limit=12)
+    '很长的句子很长的句子很长…'
+    """
+    for m in _LEAD.finditer(body):
+        text = " ".join(html.unescape(_TAGS.sub("", m.group(2))).split())
+        if len(text) < 8:
+            continue
+        if len(text) <= limit:
+            return text
+        cut = text.rfind("。", 0, limit)
+        return text[:cut + 1] if cut >= limit // 2 else text[:limit - 1] + "…"
+    return ""
+
+
 def write_page(site: Path, name: str, m: Manifest, toc: list, current: str | None, page_title: str, body: str,
-               footer: str, has_pdf: bool) -> None:
+               footer: str, has_pdf: bool, description: str | None = None, share_title: str | None = None) -> None:
+    """Write one web page; its title, description and Open Graph tags name the chapter and its first finding."""
     tpl = _env().get_template("page.html.j2")
     text = tpl.render(book=m.book, toc=toc, current=current, page_title=page_title, body=body, footer=footer,
-                      has_pdf=has_pdf)
+                      has_pdf=has_pdf, description=description if description is not None else lead_text(body),
+                      share_title=share_title or page_title)
     (site / name).write_text(text, encoding="utf-8")
+
+
+def _chapter_title(c: Chapter) -> str:
+    return f"第{c.number}章 {c.title}"
 
 
 # ----------------------------------------------------------------------------- build
@@ -442,7 +477,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                     inputs.update(_input_hashes(m, c, step_keys))
                 footer = _footer(m, group, run_id, inputs)
                 page_bodies[g] = rec["body"]
-                write_page(site, f"{g}.html", m, toc, g, group[0].title, rec["body"], footer, False)
+                write_page(site, f"{g}.html", m, toc, g, _chapter_title(group[0]), rec["body"], footer, False)
                 for k in ("numbers", "tables", "figures"):
                     records[k].update(rec[k])
                 records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "ok"}
@@ -462,7 +497,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                     records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "missing"}
                     body = (f'<h1 class="chapter-title">第{group[0].number}章 {html.escape(group[0].title)}</h1>'
                             '<div class="banner-fallback" role="alert">本章尚未生成（本次构建未选择本章）。</div>')
-                    write_page(site, f"{g}.html", m, toc, g, group[0].title, body, _footer(m, None, run_id, {}), False)
+                    write_page(site, f"{g}.html", m, toc, g, _chapter_title(group[0]), body, _footer(m, None, run_id, {}), False)
                 continue
             required = any(c.required for c in group)
             if required:
@@ -487,7 +522,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                 records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "missing"}
                 body = (f'<h1 class="chapter-title">第{group[0].number}章 {html.escape(group[0].title)}</h1>'
                         '<div class="banner-fallback" role="alert">本章执行失败，且没有可用的上一版本。</div>')
-                write_page(site, f"{g}.html", m, toc, g, group[0].title, body, _footer(m, None, run_id, {}), False)
+                write_page(site, f"{g}.html", m, toc, g, _chapter_title(group[0]), body, _footer(m, None, run_id, {}), False)
 
     for s in states.values():
         if s.state in ("failed", "timeout", "not-run") and s.group not in required_failed and s.group not in fallbacks:
@@ -559,7 +594,14 @@ def _write_index(site: Path, m: Manifest, toc: list, run_id: str, records: dict)
             f'<p>{html.escape(m.book["edition"])} 年版 · {html.escape(m.book.get("publisher", ""))}</p>'
             f'<h2>目录</h2><ul class="index-toc">{rows}</ul>'
             '<p><a href="changes.html">与上一版本相比的变化</a></p>')
-    write_page(site, "index.html", m, toc, None, "目录", body, _footer(m, None, run_id, {}), (site / "book.pdf").exists())
+    write_page(site, "index.html", m, toc, None, "目录", body, _footer(m, None, run_id, {}), (site / "book.pdf").exists(),
+               description=m.book.get("subtitle", ""), share_title=f"{m.book['title']}（{m.book['edition']} 年版）")
+
+
+# the status page stands alone (it is also written outside the site): a few rules of its own, phone-safe
+_STATUS_CSS = ("body{font-family:sans-serif;margin:1em;line-height:1.5}h1{font-size:1.3em;overflow-wrap:anywhere}"
+               ".scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;font-size:.9em}"
+               "td{vertical-align:top}.status-ok{color:#1e8449}.status-failed{color:#c0392b}")
 
 
 def _write_status(run_dir: Path, status: dict, m: Manifest) -> None:
@@ -577,11 +619,13 @@ def _write_status(run_dir: Path, status: dict, m: Manifest) -> None:
         rows.append(f'<tr><td>{html.escape(c["id"])}</td><td class="{cls}">{html.escape(c["state"])}</td>'
                     f'<td>{c["seconds"]:.1f}</td><td>{"yes" if c["cache_hit"] else "no"}</td>'
                     f'<td>{html.escape(c.get("error") or "")}</td><td>{link}</td></tr>')
-    page = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>构建状态</title></head><body>"
+    page = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>构建状态</title>"
+            f"<style>{_STATUS_CSS}</style></head><body>"
             f"<h1>构建状态 {html.escape(status['run_id'])}</h1>"
             f"<p>exit {status['exit_code']} · published: {status['published']} · release: {html.escape(str(status['release']))} · "
-            f"{status['seconds']} s</p><table border=1 cellpadding=4><tr><th>chapter</th><th>state</th><th>seconds</th>"
-            f"<th>cache hit</th><th>error</th><th></th></tr>{''.join(rows)}</table></body></html>")
+            f"{status['seconds']} s</p><div class=\"scroll\"><table border=1 cellpadding=4><tr><th>chapter</th><th>state</th>"
+            f"<th>seconds</th><th>cache hit</th><th>error</th><th></th></tr>{''.join(rows)}</table></div></body></html>")
     atomic_write(paths.build_dir() / "status.html", page)
     atomic_write(run_dir / "status.html", page.replace('href="runs/', 'href="../../runs/'))
     site = run_dir / "site"

@@ -83,8 +83,12 @@ def item_html(it: dict, anchor: str) -> str:
     if it["kind"] == "figure":
         body = f'<img alt="{_esc(it.get("alt") or it["caption"])}" src="data:image/png;base64,{it["png"]}">'
         return f'<figure class="ecd-figure" id="{_esc(anchor)}">{body}<figcaption>{cap}</figcaption>{src}</figure>'
-    return (f'<div class="ecd-table-wrap" id="{_esc(anchor)}"><div class="caption">{cap}</div>'
-            f'{it["html"]}{src}</div>')
+    # the table alone scrolls sideways on a narrow screen (caption and source line stay put); the box is
+    # focusable and named so that keyboard and screen-reader users can scroll it too
+    scroll = (f'<div class="table-scroll" tabindex="0" role="region" aria-label="{_esc(it["number"])}">'
+              f'{it["html"]}</div>')
+    return f'<div class="ecd-table-wrap" id="{_esc(anchor)}"><div class="caption">{cap}</div>{scroll}{src}</div>'
+
 
 
 def references(prose: str) -> list[tuple[int, str, str]]:

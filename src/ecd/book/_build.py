@@ -260,7 +260,7 @@ def lead_text(body: str, limit: int = 120) -> str:
     >>> lead_text('<h1>标题</h1><ol><li><strong>儿童死亡率。</strong> 从 <span>61.0</span>‰ 降至 5.6‰。</li></ol>')
     '儿童死亡率。 从 61.0‰ 降至 5.6‰。'
     >>> lead_text("<p>" + "很长的句子" * 40 + "</p>", limit=12)
-    '很长的句子很长的句子很长…'
+    '很长的句子很长的句子很…'
     """
     for m in _LEAD.finditer(body):
         text = " ".join(html.unescape(_TAGS.sub("", m.group(2))).split())

@@ -9,7 +9,7 @@ import pytest
 from ecd.book._build import build
 from ecd.book._pdf import engine_missing
 from minihome import default_manifest
-from pdfcheck import POPPLER, check_book, read
+from pdfcheck import POPPLER, check_book, read, underfilled
 
 pytestmark = [
     pytest.mark.skipif(engine_missing() is not None, reason=f"{engine_missing()}"),
@@ -76,7 +76,16 @@ def test_real_book_pdf_is_a_book(real_book_pdf):
     book = read(home / "build" / "current" / "book.pdf")
     may_split = set(re.findall(r'ecd-table-wrap may-split" id="([^"]+)"',
                                (home / "build" / "current" / "print.html").read_text(encoding="utf-8")))
-    check_book(book, chapters, may_split=may_split)
+    check_book(book, chapters, may_split=may_split, fill=False)  # fill: the test below
     cover = re.sub(r"\s+", "", book.pages[0])
     assert manifest["book"]["title"] in cover and manifest["book"]["editors"] in cover
     print(f"real book: {len(book.pages)} pages, build with the PDF {seconds:.0f} s, tables allowed to split: {sorted(may_split)}")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="source lines of ten and more lines (retrieval addresses) push a figure or a table "
+                                       "row onto the next page after a spilled tail (p. 76 after 表 7-4; the sources table "
+                                       "in the appendix); the mark goes when the short GB/T 7714 source lines land (W-data)")
+def test_real_book_pages_are_at_least_a_fifth_full(real_book_pdf):
+    home, _, _ = real_book_pdf
+    assert not underfilled(read(home / "build" / "current" / "book.pdf"))

@@ -56,14 +56,20 @@ def _file_digest(p: Path) -> bytes:
     return d
 
 
-def hash_path(path: Path) -> str:
-    """Hash a file's bytes, or a folder's files (relative names + bytes), recursively."""
+def hash_path(path: Path, skip: tuple = ()) -> str:
+    """Hash a file's bytes, or a folder's files (relative names + bytes), recursively.
+
+    ``skip``: sub-folders (relative, POSIX) left out.
+    """
     path = Path(path)
     if path.is_file():
         return _file_digest(path).hex()
     h = hashlib.sha256()
     for p in sorted(path.rglob("*")):
-        if p.is_file() and not (_SKIP_DIRS & set(p.relative_to(path).parts)) and p.suffix != ".pyc":
+        rel = p.relative_to(path)
+        if any(rel.as_posix().startswith(f"{s}/") for s in skip):
+            continue
+        if p.is_file() and not (_SKIP_DIRS & set(rel.parts)) and p.suffix != ".pyc":
             h.update(p.relative_to(path).as_posix().encode())
             h.update(b"\0")
             h.update(_file_digest(p))
@@ -84,9 +90,11 @@ def params_hash(params: dict) -> str:
 
 @functools.lru_cache(maxsize=1)
 def src_hash() -> str:
+    """The ``ecd`` source tree, less the page templates and CSS: no notebook runs them, and the render key
+    hashes them (a stylesheet edit re-renders the book without re-executing it)."""
     from ecd import paths
 
-    return hash_path(paths.PACKAGE_DIR)
+    return hash_path(paths.PACKAGE_DIR, skip=("book/templates",))
 
 
 @functools.lru_cache(maxsize=1)

@@ -75,7 +75,7 @@ def test_real_book_pdf_is_a_book(real_book_pdf):
     chapters = [(i, c["title"]) for i, c in enumerate(manifest["chapters"], 1)]
     book = read(home / "build" / "current" / "book.pdf")
     may_split = set(re.findall(r'ecd-table-wrap may-split" id="([^"]+)"',
-                               (home / "build" / "current" / "print.html").read_text(encoding="utf-8")))
+                               (home / "build" / "current" / "print" / "book.html").read_text(encoding="utf-8")))
     check_book(book, chapters, may_split=may_split, fill=False)  # fill: the test below
     cover = re.sub(r"\s+", "", book.pages[0])
     assert manifest["book"]["title"] in cover and manifest["book"]["editors"] in cover

@@ -56,12 +56,11 @@ MEASURE = """() => {
 STICKY = """() => {
   const box = [...document.querySelectorAll(".table-scroll")].find((b) => b.scrollWidth > b.clientWidth + 40);
   if (!box) return null;
-  const cell = box.querySelector("tbody td");
-  const before = cell.getBoundingClientRect().left;
+  const cell = box.querySelector("tbody td"), other = box.querySelector("tbody td:nth-child(2)");
+  const before = cell.getBoundingClientRect().left, otherBefore = other.getBoundingClientRect().left;
   box.scrollLeft = box.scrollWidth;
-  const other = box.querySelector("tbody td:nth-child(2)");
   return {before, after: cell.getBoundingClientRect().left, box: box.getBoundingClientRect().left,
-          secondMoved: other.getBoundingClientRect().left < before};
+          secondMoved: other.getBoundingClientRect().left < otherBefore - 20};
 }"""
 
 

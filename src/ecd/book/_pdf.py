@@ -28,9 +28,10 @@ _ID = re.compile(r'(\sid=")([^"]*)(")')
 _HREF = re.compile(r'(\shref="#)([^"]*)(")')
 _H2 = re.compile(r"<h2(\s[^>]*)?>(.*?)</h2>", re.S)
 _TAG = re.compile(r"<[^>]+>")
-# a figure or table, up to the source line that closes it (cells and captions are escaped, so no markup inside
-# them can look like this)
-_ITEM = re.compile(r'(<(?:figure|div) class="(?:ecd-figure|ecd-table-wrap)" id="([^"]+)">)(.*?)<div class="source">', re.S)
+# a figure or table up to the end of the source line that closes it (cells, captions and source lines are
+# escaped, so no markup inside them can look like this)
+_ITEM = re.compile(r'(<(?:figure|div) class="(?:ecd-figure|ecd-table-wrap)" id="([^"]+)">.*?<div class="source">.*?)(</div>)',
+                   re.S)
 # headings of a chapter's back matter: in the PDF outline, not in the table of contents
 _BACK_MATTER = ("本章数字来源", "参考文献")
 
@@ -64,10 +65,21 @@ def scope_ids(body: str, prefix: str) -> str:
     --------
     >>> scope_ids('<h2 id="a">x</h2><a href="#a">see</a>', "ch1")
     '<h2 id="ch1--a">x</h2><a href="#ch1--a">see</a>'
+    >>> scope_ids('<p id="c0">甲</p><p id="c0">乙</p><h2 id="%E8%A6%81">要</h2>', "p")
+    '<p id="p--c0">甲</p><p id="p--c0-2">乙</p><h2 id="p--要">要</h2>'
     """
     # nbconvert writes heading ids percent-encoded (id="%E4%BA%94…") and a link's fragment is decoded before
     # it is looked up, so both are decoded here: the link finds its heading and the outline reads Chinese
-    body = _ID.sub(lambda m: f"{m.group(1)}{prefix}--{html.escape(unquote(m.group(2)))}{m.group(3)}", body)
+    seen: dict[str, int] = {}
+
+    def unique(m):  # foreach sections repeat cell ids (c0, c1, …): later ones get -2, -3, …; links go to the first
+        name = f"{prefix}--{unquote(m.group(2))}"
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name = f"{name}-{seen[name]}"
+        return f"{m.group(1)}{html.escape(name)}{m.group(3)}"
+
+    body = _ID.sub(unique, body)
     return _HREF.sub(lambda m: f"{m.group(1)}{prefix}--{html.escape(unquote(m.group(2)))}{m.group(3)}", body)
 
 
@@ -100,9 +112,9 @@ def print_document(m, toc: list, bodies: dict) -> str:
             continue
         prefix = f"ch-{t['id']}"
         body, sections = _sections(scope_ids(bodies[t["id"]], prefix), prefix)
-        # the source line is a named destination too: a reader (and the PDF test) finds where each figure or
-        # table ends, so it can see that none is split across pages
-        body = _ITEM.sub(lambda m: f'{m.group(1)}{m.group(3)}<div class="source" id="{m.group(2)}--source">', body)
+        # the end of each source line is a named destination too: a reader (and the PDF test) finds where each
+        # figure or table ends, so it can see that none is split across pages
+        body = _ITEM.sub(lambda m: f'{m.group(1)}<span id="{m.group(2)}--source"></span>{m.group(3)}', body)
         chapters.append({**t, "anchor": prefix, "body": body, "sections": sections})
     listed = lambda v: [v] if isinstance(v, str) else list(v or [])  # noqa: E731  (the manifest checked the shape)
     board = [(role, listed(names)) for role, names in (m.book.get("editorial_board") or {}).items()]
@@ -152,14 +164,18 @@ def tables_to_split(doc) -> list[str]:
 
 
 def write_pdf(site: Path, m, toc, bodies: dict, log) -> str | None:
-    """Write ``site/book.pdf`` (and ``site/print.html``, its source); return why it was skipped, else None."""
+    """Write ``site/book.pdf`` and its source ``site/print/book.html``; return why it was skipped, else None.
+
+    The source sits in a folder of its own: it is the PDF's, not one of the web pages.
+    """
     msg = engine_missing()
     if msg:
         log(msg)
         return msg
     import weasyprint
 
-    source = site / "print.html"
+    source = site / "print" / "book.html"
+    source.parent.mkdir(exist_ok=True)
     text = print_document(m, toc, bodies)
     out = site / "book.pdf"
     tmp = site / ".book.pdf.tmp"

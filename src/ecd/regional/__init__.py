@@ -12,6 +12,6 @@ from __future__ import annotations
 
 from ecd.regional._profile import profile
 from ecd.regional._typology import ProvinceTypology, province_typology
-from ecd.regional._standing import RELATION_ZH, REFERENCE_ZH, is_total, standing, standing_sentences
+from ecd.regional._standing import MIN_RANKED, RELATION_ZH, REFERENCE_ZH, TRUST_ZH, is_total, standing, standing_sentences
 
-__all__ = ["ProvinceTypology", "province_typology", "profile", "standing", "standing_sentences", "is_total", "RELATION_ZH", "REFERENCE_ZH"]
+__all__ = ["ProvinceTypology", "province_typology", "profile", "standing", "standing_sentences", "is_total", "RELATION_ZH", "REFERENCE_ZH", "TRUST_ZH", "MIN_RANKED"]

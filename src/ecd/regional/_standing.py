@@ -5,8 +5,10 @@ import pandas as pd
 
 from ecd.errors import ParameterError
 
-_COLUMNS = ["indicator", "year", "value", "rank", "n", "reference", "reference_kind", "relation", "source_id"]
+_COLUMNS = ["indicator", "year", "value", "rank", "n", "reference", "reference_kind", "relation", "source_id", "trust"]
 RELATION_ZH = {"above": "高于", "below": "低于", "equal": "与之持平"}
+# the sidecars' trust levels (ecd.data._sidecar.TRUST_LEVELS) as a reader sees them
+TRUST_ZH = {"high": "高", "medium-high": "中高", "medium": "中", "medium-low": "中低", "low": "低", "": "—"}
 REFERENCE_ZH = {"national": "全国", "median": "各省中位数"}
 
 
@@ -16,6 +18,7 @@ def _one_per_geo(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["geo", "source_id"]).drop_duplicates(["geo"], keep="first")
 
 
+MIN_RANKED = 5  # fewer provinces with data than this: no rank is stated
 _TOTAL_UNITS = {"万人", "万人（年末）", "人", "个", "万张", "张", "万元", "亿元"}
 
 
@@ -69,7 +72,8 @@ def standing(data: pd.DataFrame, geo: str, indicators: list[str], *, years: dict
     -------
     DataFrame
         One row per indicator with a value: ``indicator, year, value, rank,
-        n, reference, reference_kind, relation, source_id``; indicators
+        n, reference, reference_kind, relation, source_id, trust`` (the row's
+        trust level where ``data`` has a ``trust`` column, else ""); indicators
         without a value for ``geo`` are left out (see :func:`profile` for the
         missing cells).
 
@@ -121,9 +125,11 @@ def standing(data: pd.DataFrame, geo: str, indicators: list[str], *, years: dict
             ref, ref_kind = float(same["value"].median()), "median"
         a, b = round(value, decimals), round(ref, decimals)
         relation = "equal" if a == b else ("above" if a > b else "below")
+        mine = same.set_index("geo").loc[geo]
+        trust = mine.get("trust", "") if "trust" in same.columns else ""
         rows.append({"indicator": code, "year": year, "value": value, "rank": int(ranks[geo]), "n": len(same),
                      "reference": ref, "reference_kind": ref_kind, "relation": relation,
-                     "source_id": same.set_index("geo").loc[geo, "source_id"]})
+                     "source_id": mine["source_id"], "trust": trust if isinstance(trust, str) else ""})
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
@@ -137,6 +143,8 @@ def standing_sentences(st: pd.DataFrame, *, names: dict | None = None, fmt: dict
     ...                     "reference": 7.52, "reference_kind": "national", "relation": "above", "source_id": "s"}])
     >>> standing_sentences(st)[0]
     '人口出生率（2021年）8.30‰，31个省份中由高到低居第12位，高于全国（7.52‰）'
+    >>> standing_sentences(st.assign(n=1, rank=1))[0]
+    '人口出生率（2021年）8.30‰，该年仅 1 个省份有数据，不排位，高于全国（7.52‰）'
     """
     import ecd.catalog
 
@@ -148,5 +156,9 @@ def standing_sentences(st: pd.DataFrame, *, names: dict | None = None, fmt: dict
         f = (fmt or {}).get(r.indicator, "{:,.0f}" if big else ("{:,.1f}" if is_total(r.indicator) else "{:.2f}"))
         ref = f"{REFERENCE_ZH[r.reference_kind]}（{f.format(r.reference)}{unit}）"
         rel = f"与{ref}持平" if r.relation == "equal" else f"{RELATION_ZH[r.relation]}{ref}"
-        out.append(f"{name}（{r.year}年）{f.format(r.value)}{unit}，{r.n}个省份中由高到低居第{r.rank}位，{rel}")
+        if r.n >= MIN_RANKED:
+            where = f"{r.n}个省份中由高到低居第{r.rank}位"
+        else:  # a rank among a handful of provinces says nothing about the province
+            where = f"该年仅 {r.n} 个省份有数据，不排位"
+        out.append(f"{name}（{r.year}年）{f.format(r.value)}{unit}，{where}，{rel}")
     return out

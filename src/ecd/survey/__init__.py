@@ -22,7 +22,8 @@ numbers of one call per variable (each with its own missing values) in one pass;
 from ecd.survey._design import LONELY_PSU, Design
 from ecd.survey._glm import FAMILIES, GLMResult, glm
 from ecd.survey._margins import MarginsResult
+from ecd.survey._replicate import ReplicateDesign
 from ecd.survey._results import ContrastResult, EstimateResult, ProportionResult
 
 __all__ = ["Design", "EstimateResult", "ProportionResult", "ContrastResult", "LONELY_PSU",
-           "glm", "GLMResult", "MarginsResult", "FAMILIES"]
+           "glm", "GLMResult", "MarginsResult", "FAMILIES", "ReplicateDesign"]

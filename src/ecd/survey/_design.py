@@ -189,6 +189,7 @@ class Design:
                     w = w / st.frac_group[st.group[st.cluster]]
             self._w = w
         self._domain_cache: dict = {}
+        self._cal: tuple = ()  # calibration steps (postStratify, rake, calibrate), applied in order
         check_lonely(self._stages, lonely_psu, with_later=self._has_fpc)
 
         st = self._stages[0]
@@ -266,8 +267,120 @@ class Design:
     # ------------------------------------------------------------------ helpers
     def _vfactors(self, z, col, k, rows=None):
         from ecd.survey._variance import design_factors
+        if self._cal:
+            # calibrated weights: the influence values of every (variable, domain) column
+            # over all rows, replaced by their residuals from each calibration (svyrecvar)
+            m = z.shape[0]
+            Z = np.zeros((m * k, self.n))
+            pos = np.arange(z.shape[1]) if rows is None else rows
+            for j in range(m):
+                Z[j * k + col, pos] = z[j]
+            for step in self._cal:
+                Z = step(Z)
+            z, col, k, rows = Z, np.zeros(self.n, dtype=np.int64), 1, None
         return design_factors(self._stages, z, col, k, self.lonely_psu, rows,
                               use_later_stages=self._has_fpc)
+
+    # ------------------------------------------------------------------ calibration
+    def postStratify(self, strata, population, partial: bool = False) -> "Design":
+        """Post-stratified design (R ``postStratify``): weights scaled within post-strata
+        to the population counts; SEs from the residuals within post-strata.
+
+        Parameters
+        ----------
+        strata : str or list of str
+            Post-stratification column(s).
+        population : DataFrame, Series or dict
+            Population counts: a DataFrame with the ``strata`` columns and ``Freq``
+            (R's form), or ``{level: count}`` (``{(level1, level2): count}`` for
+            several columns).
+        partial : bool
+            Ignore post-strata with a population count but no sampled weight
+            (R's ``partial=TRUE``); otherwise they are an error.
+
+        Returns
+        -------
+        Design
+            A new design; this one is unchanged.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.survey import Design
+        >>> df = pd.DataFrame({"c": range(6), "w": [1.0] * 6, "g": list("aabbbb"), "y": [1, 2, 3, 4, 5, 6]})
+        >>> d = Design(df, psu="c", weights="w").postStratify("g", {"a": 50, "b": 50})
+        >>> float(d.mean("y").tidy()["estimate"][0])
+        3.0
+        """
+        from ecd.survey._calibrate import post_stratify
+        return post_stratify(self, strata, population, partial)
+
+    def rake(self, margins, population, epsilon: float = 1e-12, max_iter: int = 200) -> "Design":
+        """Raked design (R ``rake``): iterative post-stratification on several margins.
+
+        Parameters
+        ----------
+        margins : list of str
+            One column per margin.
+        population : list or dict
+            Per margin, its population counts as in :meth:`postStratify`
+            (``{column: {level: count}}`` or a list in the order of ``margins``).
+        epsilon, max_iter : float, int
+            Sweeps stop when no weight moves by more than ``epsilon`` times the
+            mean weight (R stops at a change of 1 in its weighted table; run R with
+            a small ``epsilon`` to compare).
+
+        Returns
+        -------
+        Design
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.survey import Design
+        >>> df = pd.DataFrame({"c": range(8), "a": list("xxyyxxyy"), "b": list("uvuvuuuv"), "y": range(8)})
+        >>> d = Design(df, psu="c").rake(["a", "b"], {"a": {"x": 60, "y": 40}, "b": {"u": 70, "v": 30}})
+        >>> round(float(d.total("y").tidy()["estimate"][0]), 6) > 0
+        True
+        """
+        from ecd.survey._calibrate import rake
+        return rake(self, margins, population, epsilon, max_iter)
+
+    def calibrate(self, formula: str, population, calfun: str = "linear", bounds=(-np.inf, np.inf),
+                  epsilon: float = 1e-12, max_iter: int = 50) -> "Design":
+        """Calibrated design (R ``calibrate``): GREG (``"linear"``), ``"raking"`` or bounded
+        ``"logit"`` calibration to population totals of the model-matrix columns of ``formula``.
+
+        Parameters
+        ----------
+        formula : str
+            One-sided formula, e.g. ``"~ urban_rural + age_group"`` (R-like coding).
+        population : dict, Series or array
+            Totals keyed by the model-matrix column names (``Intercept``,
+            ``urban_rural[T.urban]`` ...) or in their order.
+        calfun : {"linear", "raking", "logit"}
+            Calibration function; ``"linear"`` without bounds is the closed-form GREG.
+        bounds : (float, float)
+            Bounds on the weight ratio g (required finite for ``"logit"``).
+        epsilon, max_iter : float, int
+            Convergence of the iterative calibrations (relative misfit of the
+            totals, R's criterion; R's default epsilon is 1e-7).
+
+        Returns
+        -------
+        Design
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ecd.survey import Design
+        >>> df = pd.DataFrame({"c": range(6), "x": [1.0, 2, 3, 4, 5, 6], "y": [2.0, 4, 5, 8, 10, 13]})
+        >>> d = Design(df, psu="c").calibrate("~ x", {"Intercept": 60, "x": 240})
+        >>> round(float(d.total("x").tidy()["estimate"][0]), 6)
+        240.0
+        """
+        from ecd.survey._calibrate import calibrate
+        return calibrate(self, formula, population, calfun, bounds, epsilon, max_iter)
 
     def _influence_vcov(self, z: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Covariance of the totals of influence values ``z`` (m x rows used), as R's

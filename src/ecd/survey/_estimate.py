@@ -188,7 +188,7 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None, vco
     est = np.empty((m, D))
     # SEs only, one stage's variance: influence totals go straight to the
     # (PSU, domain) cells, never through a row-level influence matrix
-    by_cells = not vcov and (len(design._stages) == 1 or not design._has_fpc)
+    by_cells = not vcov and not design._cal and (len(design._stages) == 1 or not design._has_fpc)
     if by_cells:
         cell, cell_group, cell_dom = stage_cells(design._stages[0], prep.d, D, prep.rows)
         n_cells = cell_group.size
@@ -252,7 +252,7 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None, vco
     if by_cells:
         factors = ()
         var_flat = cell_variances(design._stages[0], totals, cell_group, cell_dom, D, design.lonely_psu)
-    elif vcov:
+    elif vcov or design._cal:
         factors = tuple(_variance(design, prep, z))
         var_flat = factor_variances(factors)
     else:

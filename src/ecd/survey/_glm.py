@@ -220,7 +220,7 @@ def glm(formula: str, design, family: str = "gaussian", na: str = "raise",
     [['Intercept', 7.0], ['x', 7.0]]
     """
     fam = _Family(family)
-    if not hasattr(design, "_influence_vcov"):
+    if not (hasattr(design, "_influence_vcov") or hasattr(design, "_replicate_vcov")):
         raise ParameterError("design", f"expected an ecd.survey Design or ReplicateDesign, got {type(design).__name__}.")
     if not (isinstance(conf_level, float | int) and 0 < conf_level < 1):
         raise ParameterError("conf_level", f"got {conf_level!r}; expected a number strictly between 0 and 1.")
@@ -229,15 +229,39 @@ def glm(formula: str, design, family: str = "gaussian", na: str = "raise",
     w = w_all if mf.rows is None else w_all[mf.rows]
     fam.check_y(mf.y, mf.response)
     beta, eta, mu, Ainv = fit_irls(mf.X, mf.y, w, fam, formula, mf.terms, tol, max_iter)
-    me = fam.mu_eta(eta, mu)
-    score_w = w * (mf.y - mu) * me / fam.variance(mu)
-    infl = (mf.X * score_w[:, None]) @ Ainv  # rows x p: beta - beta0 ~ sum of rows
-    V = design._influence_vcov(infl.T, mf.rows)
+    rep_betas = infl = None
+    if hasattr(design, "_replicate_vcov"):
+        # R's svyglm.svyrep.design: refit with each replicate's weights from the full coefficients
+        rw = design._rw if mf.rows is None else design._rw[mf.rows]
+        rep_betas = np.vstack([_refit(mf.X, mf.y, rw[:, r], fam, beta, formula, tol, max_iter)
+                               for r in range(rw.shape[1])])
+        V = design._replicate_vcov(rep_betas, beta)
+    else:
+        me = fam.mu_eta(eta, mu)
+        score_w = w * (mf.y - mu) * me / fam.variance(mu)
+        infl = (mf.X * score_w[:, None]) @ Ainv  # rows x p: beta - beta0 ~ sum of rows
+        V = design._influence_vcov(infl.T, mf.rows)
     ddf = design._degf(mf.rows)
     return GLMResult(formula=formula, family=fam.name, terms=mf.terms, coef=beta, vcov_matrix=V,
                      df_resid=float(ddf + 1 - len(beta)), design_df=float(ddf), n=len(mf.y),
                      conf_level=conf_level, _design=design, _frame=mf, _eta=eta, _mu=mu, _infl=infl,
-                     _family=fam)
+                     _family=fam, _rep_betas=rep_betas)
+
+
+def _refit(X, y, w, family, beta, formula, tol, max_iter):
+    """Newton iterations from ``beta`` with weights ``w`` (one replicate)."""
+    beta = beta.copy()
+    for _ in range(max_iter):
+        eta = X @ beta
+        mu = family.linkinv(eta)
+        me = family.mu_eta(eta, mu)
+        var = family.variance(mu)
+        step = _solve(_crossprod(X, w * me * me / var), X.T @ (w * (y - mu) * me / var))
+        beta = beta + step
+        if np.max(np.abs(step)) <= tol * max(1.0, np.max(np.abs(beta))):
+            return beta
+    raise ModelError(f"a replicate fit of {formula!r} did not converge in {max_iter} iterations "
+                     "(a replicate may separate the outcome or drop a category).")
 
 
 def _t_table(est, se, df, conf_level):
@@ -288,6 +312,7 @@ class GLMResult:
     _mu: np.ndarray = field(default=None, repr=False)
     _infl: np.ndarray = field(default=None, repr=False)
     _family: object = field(default=None, repr=False)
+    _rep_betas: np.ndarray = field(default=None, repr=False)
 
     @property
     def vcov(self) -> pd.DataFrame:

@@ -66,6 +66,23 @@ def margins(fit, var: str, vce: str, conf_level: float) -> "MarginsResult":
         preds.append(slope)
     est = np.asarray(est)
     G = np.vstack(grads)  # k x p
+    if fit._rep_betas is not None:
+        # replicate designs: the margins recomputed with each replicate's weights and coefficients
+        rw = design._rw if rows is None else design._rw[rows]
+        mats = ([fit._matrix(data.assign(**{var: _fill(data[var], lv)})) for lv in levels]
+                if kind == "levels" else None)
+        thetas = []
+        for r in range(rw.shape[1]):
+            b, wr = fit._rep_betas[r], rw[:, r]
+            if kind == "levels":
+                thetas.append([np.dot(wr, fam.linkinv(X @ b)) / wr.sum() for X in mats])
+            else:
+                e = X @ b
+                m_ = fam.linkinv(e)
+                thetas.append([np.dot(wr, fam.mu_eta(e, m_) * (dX @ b)) / wr.sum()])
+        V = design._replicate_vcov(np.asarray(thetas), est)
+        vce = "replicate"
+        return _finish(var, vce, names, kind, levels, est, V, design.df, conf_level)
     # influence of each estimate: the sample mean part and the coefficient part
     mean_part = np.vstack([w * (p - e) / W for p, e in zip(preds, est)])
     coef_part = G @ fit._infl.T
@@ -75,6 +92,10 @@ def margins(fit, var: str, vce: str, conf_level: float) -> "MarginsResult":
         V = design._influence_vcov(mean_part, rows) + G @ fit.vcov_matrix @ G.T
     else:
         V = G @ fit.vcov_matrix @ G.T
+    return _finish(var, vce, names, kind, levels, est, V, float(fit.design_df), conf_level)
+
+
+def _finish(var, vce, names, kind, levels, est, V, df, conf_level):
     kinds = ["margin" if kind == "levels" else "slope"] * len(names)
     if kind == "levels" and len(levels) > 1:
         C = np.zeros((len(levels) - 1, len(levels)))
@@ -86,7 +107,7 @@ def margins(fit, var: str, vce: str, conf_level: float) -> "MarginsResult":
         est = T @ est
         V = T @ V @ T.T
     return MarginsResult(var=var, vce=vce, terms=tuple(names), kinds=tuple(kinds), estimate=est,
-                         vcov_matrix=V, df=float(fit.design_df), conf_level=conf_level)
+                         vcov_matrix=V, df=float(df), conf_level=conf_level)
 
 
 def _fill(col: pd.Series, value):

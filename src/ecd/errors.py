@@ -8,7 +8,8 @@ Hierarchy::
 
     EcdError (Exception)
     ├── ConfigError            bad parameter, manifest or option  (CLI exit 2)
-    │   └── ParameterError     one named parameter has a bad value
+    │   ├── ParameterError     one named parameter has a bad value
+    │   └── DuplicateKeyError  a YAML file repeats a key (file and lines named)
     ├── DataError              a data file or frame is malformed   (CLI exit 2)
     │   ├── SchemaError        values break a schema (collects every failure)
     │   ├── ProvenanceError    missing/incorrect .meta.yaml, sha256 mismatch
@@ -26,6 +27,7 @@ __all__ = [
     "EcdError",
     "ConfigError",
     "ParameterError",
+    "DuplicateKeyError",
     "DataError",
     "SchemaError",
     "ProvenanceError",
@@ -60,6 +62,25 @@ class ParameterError(ConfigError):
     def __init__(self, name: str, message: str):
         self.name = name
         super().__init__(f"parameter {name!r}: {message}")
+
+
+class DuplicateKeyError(ConfigError):
+    """A YAML mapping repeats a key; YAML would silently keep the last value.
+
+    Parameters
+    ----------
+    label : str
+        The file as the user sees it (e.g. ``chapters/book.yml``).
+    key : object
+        The repeated key.
+    line, first : int
+        1-based lines of the repetition and of the first occurrence.
+    """
+
+    def __init__(self, label: str, key, line: int, first: int):
+        self.label, self.key, self.line, self.first = label, key, line, first
+        super().__init__(f"{label} line {line}: duplicate key {key!r} (first on line {first}); YAML would keep only "
+                         f"the last value and drop the first without a word — keep one of the two")
 
 
 class DataError(EcdError, ValueError):

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ecd import paths
+from ecd._yaml import load_yaml
 from ecd.errors import ConfigError
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -25,6 +26,13 @@ _CHAPTER_KEYS = {"id", "title", "notebook", "prose", "parameters", "params", "fo
                  "timeout"}
 _DATA_KEYS = {"id", "action", "uses"}
 _SPEC_KEYS = {"type", "default", "items", "values", "pattern", "min", "max", "description"}
+
+
+def _label(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(paths.home().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _where(path: str) -> str:
@@ -249,7 +257,7 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
     if not path.exists():
         raise ConfigError(f"no manifest at {path}; create chapters/book.yml (see README)")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"), _label(path))
     except yaml.YAMLError as e:
         raise ConfigError(f"chapters/book.yml is not valid YAML: {e}") from None
     if not isinstance(raw, dict):

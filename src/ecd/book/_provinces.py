@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 GEO_YAML = Path(__file__).resolve().parents[1] / "catalog" / "geo.yaml"
 
 
@@ -13,6 +11,7 @@ def province_items() -> list[dict]:
     Read straight from the catalog's geo table (the same file ``ecd.catalog.provinces()``
     reads) so that planning a build does not import pandas.
     """
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    geo = yaml.load(GEO_YAML.read_text(encoding="utf-8"), Loader=loader)
+    from ecd._yaml import load_yaml
+
+    geo = load_yaml(GEO_YAML.read_text(encoding="utf-8"), "src/ecd/catalog/geo.yaml")
     return [{"id": code, "title": info["name_zh"]} for code, info in geo["provinces"].items()]

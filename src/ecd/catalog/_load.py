@@ -23,19 +23,17 @@ COMPARISONS = ("max", "min", "min_reduction", "baseline")
 KINDS = ("survey", "surveillance", "routine", "modelled", "census", "administrative", "accounts", "target")
 
 
-# libyaml's loader is ~10x faster than the pure-Python one when it is available
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def load_yaml(text, label: str = "<yaml>"):
+    """The project's one YAML loader (:func:`ecd._yaml.load_yaml`: safe, refuses duplicate keys)."""
+    from ecd._yaml import load_yaml as _load
 
-
-def load_yaml(text):
-    """``yaml.safe_load`` with the C loader when available."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+    return _load(text, label)
 
 
 @lru_cache(maxsize=None)
 def _yaml(name: str) -> dict:
     with open(_HERE / name, encoding="utf-8") as fh:
-        return load_yaml(fh)
+        return load_yaml(fh, f"src/ecd/catalog/{name}")
 
 
 USER_FIELDS = ("name_zh", "name_en", "unit", "domain", "direction", "definition")
@@ -104,7 +102,7 @@ def _merged(key: tuple) -> dict:
         path = Path(name)
         label = f"catalog/{path.name}"
         try:
-            user = load_yaml(path.read_text(encoding="utf-8"))
+            user = load_yaml(path.read_text(encoding="utf-8"), label)
         except (yaml.YAMLError, UnicodeDecodeError) as e:
             raise ConfigError(f"{label}: not readable YAML ({type(e).__name__}: {e}); expected a UTF-8 YAML "
                               f"mapping with an `indicators:` section") from None

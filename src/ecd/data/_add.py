@@ -87,7 +87,7 @@ def detect_encoding(path: Path) -> str:
 
 def read_mapping(path: Path) -> dict:
     try:
-        doc = load_yaml(Path(path).read_text(encoding="utf-8"))
+        doc = load_yaml(Path(path).read_text(encoding="utf-8"), str(path))
     except OSError as e:
         raise ParameterError("--mapping", f"cannot read {path}: {e.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
@@ -137,7 +137,7 @@ def read_publications(doc) -> dict:
     if isinstance(doc, (str, Path)):
         path = Path(doc)
         try:
-            doc = load_yaml(path.read_text(encoding="utf-8"))
+            doc = load_yaml(path.read_text(encoding="utf-8"), str(path))
         except OSError as e:
             raise ParameterError(name, f"cannot read {path}: {e.strerror}") from None
         except (yaml.YAMLError, UnicodeDecodeError) as e:

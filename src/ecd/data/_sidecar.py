@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import yaml
 
 from ecd.catalog._load import load_yaml
+from ecd.errors import DuplicateKeyError
 
 REQUIRED_FIELDS = (
     "source_id", "title", "producer", "citation", "url", "date_accessed", "licence",
@@ -15,6 +17,8 @@ REQUIRED_FIELDS = (
 TRUST_LEVELS = ("high", "medium-high", "medium", "medium-low", "low")
 YEAR_KINDS = ("observation", "target")
 SIDECAR_SUFFIX = ".meta.yaml"
+# a recorded hash is 64 hex digits, and not the all-zero placeholder
+_SHA256 = re.compile(r"(?!0{64}$)[0-9a-fA-F]{64}")
 
 
 def sidecar_path(data_file: Path) -> Path:
@@ -48,13 +52,15 @@ def read_sidecar(data_file: Path, label: str, sha: str) -> tuple[dict, list[str]
         return default, [f"{label}: no provenance sidecar {meta_label} (expected one beside every raw file with "
                          f"{', '.join(REQUIRED_FIELDS)}; copy one from another source folder and fill it in)"]
     try:
-        meta = load_yaml(meta_path.read_text(encoding="utf-8"))
+        meta = load_yaml(meta_path.read_text(encoding="utf-8"), meta_label)
+    except DuplicateKeyError as e:
+        return default, [str(e)]
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         return default, [f"{meta_label}: not readable YAML ({type(e).__name__}: {e}); expected a UTF-8 YAML mapping"]
     if not isinstance(meta, dict):
         return default, [f"{meta_label}: expected a YAML mapping of fields, found {type(meta).__name__}"]
     failures = []
-    missing = [f for f in REQUIRED_FIELDS if meta.get(f) in (None, "") and f not in ("gaps",)]
+    missing = [f for f in REQUIRED_FIELDS if (meta.get(f) is None or meta.get(f) == "") and f not in ("gaps",)]
     missing += [f for f in ("gaps",) if f not in meta]
     if missing:
         failures.append(f"{meta_label}: missing field(s) {', '.join(missing)} (expected all of {', '.join(REQUIRED_FIELDS)})")
@@ -67,7 +73,12 @@ def read_sidecar(data_file: Path, label: str, sha: str) -> tuple[dict, list[str]
     if meta.get("year_kind", "observation") not in YEAR_KINDS:
         failures.append(f"{meta_label}, field year_kind: {meta['year_kind']!r} (expected one of {', '.join(YEAR_KINDS)})")
     recorded = meta.get("sha256")
-    if recorded and str(recorded).lower() != sha:
+    if "sha256" not in missing and not _SHA256.fullmatch(str(recorded)):
+        # 0, false, ~ or a placeholder must never switch the comparison off
+        failures.append(f"{meta_label}, field sha256: {recorded!r} is not a sha256 (expected the 64 hexadecimal "
+                        f"characters `sha256sum {data_file.name}` printed for the file as it was retrieved; "
+                        f"the check cannot be switched off)")
+    elif "sha256" not in missing and str(recorded).lower() != sha:
         failures.append(f"{label}: sha256 {sha} does not match the sidecar's {recorded} — the raw file was changed "
                         f"after its provenance was recorded (expected raw files to be immutable: restore the original, "
                         f"or add the new version with a new sidecar and sha256)")

@@ -9,8 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
-
+from ecd._yaml import load_yaml
 from ecd.errors import ParameterError
 
 _FILE = Path(__file__).resolve().parent / "instruments.yaml"
@@ -18,7 +17,7 @@ _FILE = Path(__file__).resolve().parent / "instruments.yaml"
 
 @lru_cache(maxsize=1)
 def _doc() -> dict:
-    return yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    return load_yaml(_FILE.read_text(encoding="utf-8"), "src/ecd/development/instruments.yaml")
 
 
 def instruments() -> pd.DataFrame:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ecd._yaml import load_yaml
 from ecd.errors import DataError, ParameterError, SchemaError
 
 _DEFAULT_ROUNDING = {"age": 4, "p": 4, "d": 2, "daz": 3, "sem": None}
@@ -321,7 +322,7 @@ def _opt_float(x):
 def _read_params(params_yaml) -> tuple[dict[str, Any], Path, str]:
     params_yaml = Path(params_yaml)
     try:
-        params = yaml.safe_load(params_yaml.read_text(encoding="utf-8")) or {}
+        params = load_yaml(params_yaml.read_text(encoding="utf-8"), str(params_yaml)) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise DataError(f"{params_yaml}: cannot read the key parameters ({exc}).") from exc
     if not isinstance(params, dict):

@@ -48,7 +48,7 @@ def _read(folder: Path, name: str, columns) -> tuple[list[dict], dict, str, list
     if not side.exists():
         raise ProvenanceError(f"{label}: no sidecar {_label(side)} (expected one with `publications` describing each "
                               f"document as issued)")
-    meta = load_yaml(side.read_text(encoding="utf-8")) or {}
+    meta = load_yaml(side.read_text(encoding="utf-8"), _label(side)) or {}
     records, failures = read_records(f, meta, label, columns)
     pubs = meta.get("publications")
     if not isinstance(pubs, dict) or not pubs:

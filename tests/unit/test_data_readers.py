@@ -53,8 +53,8 @@ def test_optional_columns_and_interval_checks():
 def test_catalogued_exceptions_to_the_value_checks():
     text = ("indicator,geo,area,year,value,unit,source\n"
             "imr_rural_minus_urban,CN,total,2011,-1.5,per 1000,x\n"
-            "preprimary_ger_uis,CHN,total,2011,104.2,percent (gross),x\n"
-            "preprimary_ger_uis,CHN,total,2012,-0.5,percent (gross),x\n"
+            "preprimary_ger_uis,CHN,total,2011,104.2,percent,x\n"
+            "preprimary_ger_uis,CHN,total,2012,-0.5,percent,x\n"
             "sys_mgmt_rate_u3,CN,total,2011,100.5,percent,x\n")
     _, failures = validate(read_csv_cells(text, "f.csv", COLS).frame, "f.csv", CTX)
     assert [f.split(":")[0] for f in failures] == ['f.csv line 4, column "value"', 'f.csv line 5, column "value"']

@@ -35,7 +35,7 @@ from ecd.catalog._load import known_geos as _known_geos
 from ecd.errors import ParameterError
 
 __all__ = ["indicators", "indicator", "provinces", "geos", "geo_name", "domains", "policies", "known_geos",
-           "kind", "unit_zh", "KINDS", "KIND_ZH", "glossary"]
+           "kind", "unit", "unit_zh", "KINDS", "KIND_ZH", "glossary"]
 
 _INDICATOR_COLUMNS = [
     "code", "name_zh", "name_en", "unit", "domain", "direction", "definition", "unit_zh", "kind",
@@ -138,6 +138,32 @@ def kind(code: str) -> str | None:
     '监测系统'
     """
     return indicator_entry(code).get("kind")
+
+
+def unit(code: str) -> str:
+    """The indicator's canonical unit: the catalog ``unit``, which every warehouse row of the code carries.
+
+    A raw file may spell it otherwise only as ``src/ecd/catalog/units.yaml`` lists
+    (``‰`` or ``per 1000`` for ``per 1000 live births``); such rows are stored
+    with the canonical unit and a note. Any other unit is refused by
+    ``ecd data check`` (values are never rescaled).
+
+    Parameters
+    ----------
+    code : str
+        Indicator code.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> ecd.catalog.unit("imr"), ecd.catalog.unit("births")
+    ('per 1000 live births', '10k persons (万人)')
+    """
+    return str(indicator_entry(code)["unit"])
 
 
 def unit_zh(code: str, after_number: bool = False) -> str:

@@ -85,6 +85,24 @@ def _settings(meta: dict, label: str) -> tuple[dict, list[str]]:
     return {"delimiter": m.get("delimiter", ","), "unit": unit, **m}, failures
 
 
+def _width_failures(text: str, delimiter: str, label: str) -> list[str]:
+    """One failure per row whose number of fields is not the header's (lines as an editor shows them)."""
+    import csv
+
+    from ecd.data._readers import width_failure
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    out, last = [], reader.line_num
+    for rec in reader:
+        start, last = last + 1, reader.line_num
+        if header is not None and rec and any(c.strip() for c in rec):
+            bad = width_failure(label, start, rec, len(header))
+            if bad:
+                out.append(bad)
+    return out
+
+
 def _parse(path: Path, meta: dict, label: str) -> tuple[pd.DataFrame | None, dict, list[str]]:
     """Read and check a microdata file: the frame (items as floats) and every failure, each naming line and column."""
     opts, failures = _settings(meta, label)
@@ -93,6 +111,10 @@ def _parse(path: Path, meta: dict, label: str) -> tuple[pd.DataFrame | None, dic
     text, problem = decode(path.read_bytes(), meta.get("encoding", "utf-8"), label)
     if problem:
         return None, opts, [problem]
+    widths = _width_failures(text, opts["delimiter"], label)
+    if widths:  # pandas would pad a short row with empty answers and refuse a long one without saying which
+        return None, opts, widths[:_MAX_LISTED] + ([f"{label}: ... and {len(widths) - _MAX_LISTED} more"]
+                                                   if len(widths) > _MAX_LISTED else [])
     try:
         raw = pd.read_csv(io.StringIO(text), sep=opts["delimiter"], dtype=str, keep_default_na=False)
     except pd.errors.ParserError as exc:

@@ -26,6 +26,9 @@ OPTIONAL_COLUMNS = ("se", "ci_low", "ci_high")
 # optional text columns of the publication contract: the row's publication key, its trust, a note
 TEXT_COLUMNS = ("publication", "trust", "note")
 LINE = "_line"
+# optional hidden columns "_where_<column>": where a reader of a non-tidy layout read that cell
+# (e.g. 'column "1899年"' of a yearbook table), so that messages name what the user sees
+WHERE = "_where_"
 
 
 @dataclass
@@ -120,6 +123,40 @@ def decode(data: bytes, encoding: str, label: str) -> tuple[str | None, str | No
         return None, f"{label}: {found} (expected {encoding}); {hint}"
 
 
+def width_failure(label: str, line: int, cells: list[str], width: int, note_hint: str = "") -> str | None:
+    """The failure of a row whose number of fields is not the header's ``width`` (``None`` when it is).
+
+    Too many fields shift values into the wrong columns; too few leave the last
+    columns silently empty. Both are refused, with the line as a text editor shows it.
+
+    Examples
+    --------
+    >>> from ecd.data._readers import width_failure
+    >>> width_failure("t.csv", 3, ["上海", "1", "234", "16.0"], 3)  # doctest: +ELLIPSIS
+    't.csv line 3: 4 fields but the header has 3 — values would shift into the wrong columns ...'
+    >>> width_failure("t.csv", 9, ["注：2020年为普查数"], 3)  # doctest: +ELLIPSIS
+    "t.csv line 9: 1 field ('注：2020年为普查数') but the header has 3 — a note or footnote line inside the table? ..."
+    """
+    n = len(cells)
+    if n == width:
+        return None
+    if n > width:
+        return (f"{label} line {line}: {n} fields but the header has {width} — values would shift into the wrong "
+                f"columns (a comma inside a value must be quoted, e.g. \"1,234\", or the number written as 1234)")
+    if n == 1 or sum(1 for c in cells if c.strip()) == 1 and not cells[-1].strip():
+        first = next(c for c in cells if c.strip()) if any(c.strip() for c in cells) else cells[0]
+        return (f"{label} line {line}: {n} field{'s' if n > 1 else ''} ({first.strip()!r}) but the header has "
+                f"{width} — a note or footnote line inside the table? (expected one field per column; "
+                f"{note_hint or 'notes belong in the sidecar (definition_notes), not among the data rows'})")
+    return (f"{label} line {line}: {n} fields but the header has {width} — the last {width - n} column(s) would be "
+            f"read as empty (expected one field per column; write a missing value as an empty field, e.g. `a,,c`)")
+
+
+def repeated_header_failure(label: str, line: int, header_line: int) -> str:
+    return (f"{label} line {line}: repeats the header of line {header_line} (a second header row, e.g. from joining "
+            f"two files; expected data rows only below the header)")
+
+
 def read_csv_cells(text: str, label: str, required, optional=()) -> RawTable:
     """Parse CSV text into string cells with line numbers; report structural problems."""
     failures: list[str] = []
@@ -147,9 +184,12 @@ def read_csv_cells(text: str, label: str, required, optional=()) -> RawTable:
         last = reader.line_num
         if not rec or all(not c.strip() for c in rec):
             continue  # blank lines carry no data
-        if len(rec) != len(header):
-            failures.append(f"{label} line {start}: {len(rec)} fields but the header has {len(header)} "
-                            f"(a comma inside a value must be quoted)")
+        if [c.strip() for c in rec] == header:
+            failures.append(repeated_header_failure(label, start, 1))
+            continue
+        bad = width_failure(label, start, rec, len(header))
+        if bad:
+            failures.append(bad)
             continue
         rows.append(rec)
         lines.append(start)

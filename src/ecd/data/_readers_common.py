@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ecd.data._readers import LINE, OPTIONAL_COLUMNS, TIDY_COLUMNS, RawTable, decode, empty_raw
+from ecd.data._readers import LINE, OPTIONAL_COLUMNS, TIDY_COLUMNS, WHERE, RawTable, decode, empty_raw
 
 # cells that mean "no observation" in the exports (WDI "..", yearbook dashes and ellipses)
 DEFAULT_MISSING = ("", "..", "-", "—", "–", "…", "...", "NA", "N/A")
@@ -43,6 +43,7 @@ def raw_table(records: list[dict], failures: list[str], label: str, why: str = "
         if not failures:
             failures = failures + [f"{label}: no data rows were found{why} (expected at least one observation)"]
         return RawTable(empty_raw(), failures)
+    cols += sorted({k for r in records for k in r if k.startswith(WHERE)})
     frame = pd.DataFrame([{c: r.get(c, "") for c in cols} for r in records], dtype=object)
     frame[LINE] = pd.Series([r[LINE] for r in records], dtype="int64")
     return RawTable(frame, failures)

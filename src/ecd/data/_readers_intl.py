@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ecd.data._readers import LINE, RawTable, empty_raw, register_reader
+from ecd.data._readers import LINE, RawTable, empty_raw, register_reader, repeated_header_failure, width_failure
 from ecd.data._readers_common import (
     YEAR_HEADER,
     code_map,
@@ -48,12 +48,15 @@ def _header_first_rows(path, meta, label, what, required):
     return rows, None
 
 
-def _aligned(rows, width, label, failures):
+def _aligned(rows, header, head_line, label, failures):
     """The (line, cells) rows with as many fields as the header; a failure for each other row."""
     for line, cells in rows:
-        if len(cells) != width:
-            failures.append(f"{label} line {line}: {len(cells)} fields but the header has {width} "
-                            f"(a comma inside a value must be quoted)")
+        if cells == header:
+            failures.append(repeated_header_failure(label, line, head_line))
+            continue
+        bad = width_failure(label, line, cells, len(header))
+        if bad:
+            failures.append(bad)
             continue
         yield line, cells
 
@@ -116,18 +119,18 @@ def read_wdi_csv(path: Path, meta: dict, label: str) -> RawTable:
     gmap = code_map(meta, "geo_map", label, failures)
     keep = _geo_filter(meta, label, failures)
     records = []
-    for line, cells in rows[head + 1:]:
-        if len(cells) <= max(geo_i, ind_i) or not cells[geo_i]:
-            if cells[0].startswith(("Data from database", "Last Updated")):
-                continue  # DataBank footer
-            failures.append(f"{label} line {line}: {len(cells)} fields and no country code (expected a row like "
-                            f"the header, {len(header)} fields)")
+    footer = [(line, cells) for line, cells in rows[head + 1:]
+              if cells[0].startswith(("Data from database", "Last Updated")) and len(cells) < len(header)]
+    body = [r for r in rows[head + 1:] if r not in footer]  # DataBank footer lines carry no data
+    for line, cells in _aligned(body, header, head_line, label, failures):
+        if not cells[geo_i]:
+            failures.append(f'{label} line {line}, column "Country Code": empty (expected a country code such as CHN)')
             continue
         geo = cells[geo_i]
         if keep is not None and geo not in keep:
             continue
         for i, year in years.items():
-            cell = cells[i] if i < len(cells) else ""
+            cell = cells[i]
             if is_missing(cell, ("", "..")):
                 continue
             bad = number_failure(label, line, header[i], cell)
@@ -187,7 +190,7 @@ def read_sdmx_csv(path: Path, meta: dict, label: str) -> RawTable:
     gmap = code_map(meta, "geo_map", label, failures)
     geos = _geo_filter(meta, label, failures)
     records = []
-    for line, cells in _aligned(rows[1:], len(header), label, failures):
+    for line, cells in _aligned(rows[1:], raw_header, head_line, label, failures):
         if any(_sdmx_code(cells[col[c]]) != v for c, v in keep.items()):
             continue
         geo = _sdmx_code(cells[col["REF_AREA"]])
@@ -252,7 +255,7 @@ def read_who_gho(path: Path, meta: dict, label: str) -> RawTable:
     geos = _geo_filter(meta, label, failures)
     dims = [d for d in ("Dim1", "Dim2", "Dim3") if d in col]
     records = []
-    for line, cells in _aligned(rows[1:], len(header), label, failures):
+    for line, cells in _aligned(rows[1:], header, head_line, label, failures):
         area, kept = "total", True
         for d in dims:
             v = cells[col[d]]

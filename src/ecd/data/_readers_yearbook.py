@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ecd.data._readers import LINE, RawTable, empty_raw, register_reader
+from ecd.data._readers import LINE, WHERE, RawTable, empty_raw, register_reader, repeated_header_failure, width_failure
 from ecd.data._readers_common import DEFAULT_MISSING, is_missing, number_failure, raw_table, rows_of_csv
 AREAS = ("total", "urban", "rural")  # as ecd.data._schema.AREAS (imported there from here would be circular)
 
@@ -204,7 +204,8 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
         return RawTable(empty_raw(), failures)
     missing = tuple(str(x) for x in m["missing"])
     skip = {_squeeze(s) for s in m["skip_rows"]}
-    cells_out: list[tuple[int, str, str, str, str, str]] = []  # (line, column, geo, area, year, value)
+    # (line, column of the value, geo, area, year, where the year was read)
+    cells_out: list[tuple[int, str, str, str, str, str, str]] = []
 
     def area_of(line, cells) -> str | None:
         if area_i is None:
@@ -215,16 +216,28 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
                             f"key 'area_map' (expected one of {sorted(m['area_map'])})")
         return a
 
+    def _body(body, label_i):
+        """The data rows: skip_rows left out, then every other row must have the header's width."""
+        for line, cells in body:
+            if label_i is not None and label_i < len(cells) and _squeeze(cells[label_i]) in skip:
+                continue
+            if cells == header:
+                failures.append(repeated_header_failure(label, line, head_line))
+                continue
+            bad = width_failure(label, line, cells, len(header),
+                                note_hint="list its first cell in mapping key 'skip_rows' to leave it out")
+            if bad:
+                failures.append(bad)
+                continue
+            yield line, cells
+
     if "year_columns" in m:
         rx = re.compile(str(m["year_columns"]))
         years = {i: rx.match(h).group(1) for i, h in enumerate(header) if rx.match(h)}
         if not years:
             failures.append(f"{_where(label, 'year_columns')}: no header on line {head_line} matches "
                             f"{m['year_columns']!r} (found {header})")
-        for line, cells in rows[head + 1:]:
-            cells = cells + [""] * (len(header) - len(cells))
-            if geo_i is not None and _squeeze(cells[geo_i]) in skip:
-                continue
+        for line, cells in _body(rows[head + 1:], geo_i):
             if geo_i is not None:
                 geo = geo_of(cells[geo_i], m["geo_map"])
                 if geo is None:
@@ -238,7 +251,7 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
             if area is None:
                 continue
             for i, year in years.items():
-                cells_out.append((line, header[i], geo, area, year, cells[i]))
+                cells_out.append((line, header[i], geo, area, year, cells[i], f'column "{header[i]}" (header)'))
     else:
         spec = m["geo_columns"]
         if spec == "names_zh":
@@ -259,10 +272,7 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
             failures.append(f"{_where(label, 'geo_columns')}: no header on line {head_line} is a region "
                             f"(found {header})")
         yrx = re.compile(str(m["year_pattern"]))
-        for line, cells in rows[head + 1:]:
-            cells = cells + [""] * (len(header) - len(cells))
-            if _squeeze(cells[year_i]) in skip:
-                continue
+        for line, cells in _body(rows[head + 1:], year_i):
             ym = yrx.match(cells[year_i])
             if not ym:
                 failures.append(f'{label} line {line}, column "{m["year_column"]}": {cells[year_i]!r} does not '
@@ -273,10 +283,10 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
             if area is None:
                 continue
             for i, geo in geos.items():
-                cells_out.append((line, header[i], geo, area, ym.group(1), cells[i]))
+                cells_out.append((line, header[i], geo, area, ym.group(1), cells[i], f'column "{m["year_column"]}"'))
 
     records = []
-    for line, column, geo, area, year, value in cells_out:
+    for line, column, geo, area, year, value, year_where in cells_out:
         if is_missing(value, missing):
             continue
         bad = number_failure(label, line, column, value)
@@ -284,5 +294,9 @@ def read_yearbook_wide(path: Path, meta: dict, label: str) -> RawTable:
             failures.append(bad + " (declare other no-data markers in mapping key 'missing')")
             continue
         records.append({"indicator": m["indicator"], "geo": geo, "area": area, "year": year, "value": value,
-                        "unit": m["unit"], "source": str(meta.get("citation") or ""), LINE: line})
+                        "unit": m["unit"], "source": str(meta.get("citation") or ""), LINE: line,
+                        # where each cell was read, for messages (the tidy names mean nothing to the file's reader)
+                        WHERE + "value": f'column "{column}"', WHERE + "year": year_where,
+                        WHERE + "indicator": "mapping key 'indicator' (.meta.yaml)",
+                        WHERE + "unit": "mapping key 'unit' (.meta.yaml)"})
     return raw_table(records, failures, label, " (every value cell is a no-data marker)")

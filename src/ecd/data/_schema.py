@@ -2,13 +2,17 @@
 
 Two schemas run lazily on every file: one of column checks (allowed codes,
 numbers, non-empty text) and one of row checks that need several columns
-(percentages within 0–100 by unit, non-negative rates, year range by the file's
+(percentages within 0–100 by the indicator's unit, non-negative rates, year range by the file's
 ``year_kind``, confidence bounds, unique key). Both always run, so every failure
-of a file is reported at once.
+of a file is reported at once. Between them, every row's unit is checked against
+its indicator's canonical (catalog) unit: a listed spelling of it
+(``src/ecd/catalog/units.yaml``) is stored as the canonical unit with a note, any
+other unit is a failure naming the unit found and the unit expected.
 """
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +20,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ecd.catalog._load import suggest
-from ecd.data._readers import LINE, OPTIONAL_COLUMNS, TEXT_COLUMNS
+from ecd.catalog._units import conform, is_percent, spellings_of
+from ecd.data._readers import LINE, OPTIONAL_COLUMNS, TEXT_COLUMNS, WHERE
 
 AREAS = ("total", "urban", "rural")
 KEY = ("indicator", "geo", "area", "year")
@@ -34,6 +39,16 @@ class Context:
     geos: frozenset[str]
     max_year: int  # for observations: the current year
     max_target_year: int = MAX_TARGET_YEAR
+    units: Mapping[str, str] | None = None  # indicator → canonical unit; None: the catalog's
+
+    def unit_of(self, code: str) -> str | None:
+        """The canonical unit of an indicator (``None`` for a code the catalog does not know)."""
+        if self.units is not None:
+            return self.units.get(code)
+        from ecd.catalog._load import catalog_doc
+
+        entry = catalog_doc()["indicators"].get(code)
+        return str(entry["unit"]) if entry else None
 
     @classmethod
     def current(cls) -> "Context":
@@ -46,6 +61,7 @@ class Context:
             over_100_indicators=frozenset(c for c, e in entries.items() if e.get("allow_over_100")),
             geos=known_geos(),
             max_year=_dt.date.today().year,
+            units={c: str(e["unit"]) for c, e in entries.items()},
         )
 
 
@@ -90,7 +106,8 @@ def row_schema(ctx: Context, year_kind: str) -> pa.DataFrameSchema:
     max_year = ctx.max_target_year if year_kind == "target" else ctx.max_year
 
     def pct(d):
-        is_pct = d["unit"].astype(str).str.lower().str.startswith("percent")
+        # percentage-like by the indicator's canonical unit (validate sets _percent), whatever the row's spelling
+        is_pct = d["_percent"] if "_percent" in d else d["unit"].astype(str).map(is_percent)
         upper = np.where(d["indicator"].isin(list(ctx.over_100_indicators)), np.inf, 100.0)
         # below 0 is reported once, by the non-negative check
         return ~is_pct | d["value"].isna() | (d["value"] <= upper)
@@ -145,8 +162,9 @@ def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "obse
     lines = raw[LINE]
 
     def add(idx, column, text):
+        where = raw.at[idx, WHERE + column] if WHERE + column in raw else f'column "{column}"'
         failures.append((int(lines[idx]), list(raw.columns).index(column) if column in raw else 99,
-                         f'{label} line {int(lines[idx])}, column "{column}": {text}'))
+                         f'{label} line {int(lines[idx])}, {where}: {text}'))
 
     def shown(idx, column):
         return repr(str(raw.at[idx, column]).strip()) if column in raw else "''"
@@ -186,6 +204,8 @@ def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "obse
             add(idx, "trust", f"{shown(idx, 'trust')} is not a trust level (expected one of "
                               f"{', '.join(TRUST_LEVELS)}, or empty for the sidecar's trust)")
 
+    _check_units(frame, ctx, add, shown)
+
     fc = _failure_cases(row_schema(ctx, year_kind), frame)
     seen: set[tuple[str, int]] = set()
     for rec in fc.to_dict("records"):
@@ -196,6 +216,8 @@ def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "obse
         seen.add((check, idx))
         unit = frame.at[idx, "unit"]
         if check == "percent_range":
+            if not frame.at[idx, "_unit_ok"]:
+                continue  # the unit is wrong: that failure says it all
             add(idx, "value", f"{shown(idx, 'value')} is not a percentage (expected 0–100 because the unit is {unit!r}; "
                               f"a gross ratio that may exceed 100 needs `allow_over_100: true` in the catalog)")
         elif check == "nonnegative":
@@ -224,4 +246,34 @@ def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "obse
                              f"{int(key[3])}), also on line(s) {', '.join(map(str, others))} (expected each key "
                              f"once per source: keep one row)")
     failures.sort()
-    return frame, [t for _, _, t in failures]
+    return frame.drop(columns=["_percent", "_unit_ok"]), [t for _, _, t in failures]
+
+
+def _check_units(frame: pd.DataFrame, ctx: Context, add, shown) -> None:
+    """Rows in a listed spelling of their canonical unit get it (and a note); others are failures.
+
+    Sets ``_percent`` (the canonical unit is a percentage) and ``_unit_ok`` on ``frame`` in place.
+    """
+    percent, ok = [], []
+    for idx, code, unit in zip(frame.index, frame["indicator"], frame["unit"]):
+        canonical = ctx.unit_of(code) if isinstance(code, str) else None
+        if canonical is None or not isinstance(unit, str) or not unit:
+            # an unknown indicator or an empty unit is reported by the column schema
+            percent.append(is_percent(unit) if isinstance(unit, str) else False)
+            ok.append(True)
+            continue
+        percent.append(is_percent(canonical))
+        good, note = conform(unit, canonical)
+        ok.append(good)
+        if not good:
+            alias = spellings_of(canonical, limit=4)
+            also = f", or a spelling of it listed in src/ecd/catalog/units.yaml: {', '.join(alias)}" if alias else ""
+            add(idx, "unit", f"{shown(idx, 'unit')} is not the unit of indicator {code!r} (expected {canonical!r}, "
+                             f"its catalog unit{also}; ecd never rescales values: a value in another unit is "
+                             f"another quantity — correct the unit, or use the indicator code of that quantity)")
+        elif note:
+            frame.at[idx, "unit"] = canonical
+            old = frame.at[idx, "note"]
+            frame.at[idx, "note"] = f"{old}; {note}" if old else note
+    frame["_percent"] = pd.Series(percent, index=frame.index, dtype=bool)
+    frame["_unit_ok"] = pd.Series(ok, index=frame.index, dtype=bool)

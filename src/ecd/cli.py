@@ -159,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("--timeout", type=int, default=None, help="seconds per notebook")
         b.add_argument("--param", action="append", default=[], metavar="CHAPTER.NAME=VALUE")
         b.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
+        if name == "build":
+            b.add_argument("--review", action="store_true",
+                           help="the board's working copy in build/review/: 审阅 banners and reviewers' margin notes "
+                                "(nothing published, no PDF)")
         b.set_defaults(func=_cmd_build, render=(name == "build"))
         if name == "run":
             b.set_defaults(no_publish=True)
@@ -172,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="fresh/stale per target")
     s.add_argument("--why", action="store_true")
     s.set_defaults(func=_cmd_status)
+
+    from ecd.book._review import add_parser as _review_parser
+
+    _review_parser(sub)
     return p
 
 

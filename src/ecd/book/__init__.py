@@ -77,9 +77,19 @@ def _overrides(params: list[str]) -> dict:
 def build_cli(args) -> int:
     from ecd.book._build import build as _b
 
+    review = getattr(args, "review", False)
     res = _b(jobs=args.jobs, only=args.only, force=args.force, keep_going=args.keep_going, timeout=args.timeout,
-             overrides=_overrides(args.param), publish=not args.no_publish, render=args.render, wait=args.wait,
-             executor=args.executor, scheduler=args.scheduler, pdf=False if args.no_pdf else None)
+             overrides=_overrides(args.param), publish=not (args.no_publish or review), render=args.render,
+             wait=args.wait, executor=args.executor, scheduler=args.scheduler,
+             pdf=False if (args.no_pdf or review) else None)
+    if review:
+        from ecd import paths
+        from ecd.book._review import write_review_site
+
+        site = paths.runs_dir() / res.run_id / "site"
+        if res.exit_code in (0, 10) and site.exists():
+            out = write_review_site(site)
+            print(f"review copy: {out}/index.html (审阅: {out}/review.html)")
     return res.exit_code
 
 

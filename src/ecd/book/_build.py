@@ -490,9 +490,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                     shutil.copyfile(old, site / f"{g}.html")
                     records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "kept",
                                               "from": prev.name}
-                    for k, v in _read_json(prev / "numbers.json").items():
-                        if k.split(":", 1)[0].split("--")[0] == g:
-                            records["numbers"][k] = v
+                    _keep_records(records, prev, g)
                 else:
                     records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "missing"}
                     body = (f'<h1 class="chapter-title">第{group[0].number}章 {html.escape(group[0].title)}</h1>'
@@ -513,10 +511,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                 fallbacks.append(g)
                 records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "fallback",
                                           "from": prev.name}
-                old_nums = _read_json(prev / "numbers.json")
-                for k, v in old_nums.items():
-                    if k.split(":", 1)[0].split("--")[0] == g:
-                        records["numbers"][k] = v
+                _keep_records(records, prev, g)
             else:
                 fallbacks.append(g)
                 records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "missing"}
@@ -572,6 +567,15 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
     return result
 
 
+def _keep_records(records: dict, prev: Path, g: str) -> None:
+    """A page kept from the previous release keeps its numbers, tables and figures in the records too
+    (the edition diff and the chapter review would otherwise see them removed)."""
+    for k in ("numbers", "tables", "figures"):
+        for key, v in _read_json(prev / f"{k}.json").items():
+            if key.split(":", 1)[0].split("--")[0] == g:
+                records[k][key] = v
+
+
 def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -604,6 +608,16 @@ _STATUS_CSS = ("body{font-family:sans-serif;margin:1em;line-height:1.5}h1{font-s
                "td{vertical-align:top}.status-ok{color:#1e8449}.status-failed{color:#c0392b}")
 
 
+def _review_section(run_dir: Path, m: Manifest) -> str:
+    """Which chapters the board approved, and what changed since (when this run rendered a site)."""
+    site = run_dir / "site"
+    if not (site / "chapters.json").exists():
+        return ""
+    from ecd.book._review import status_section
+
+    return status_section(site, m)
+
+
 def _write_status(run_dir: Path, status: dict, m: Manifest) -> None:
     text = json.dumps(status, ensure_ascii=False, indent=1)
     if status.get("up_to_date"):
@@ -625,7 +639,7 @@ def _write_status(run_dir: Path, status: dict, m: Manifest) -> None:
             f"<h1>构建状态 {html.escape(status['run_id'])}</h1>"
             f"<p>exit {status['exit_code']} · published: {status['published']} · release: {html.escape(str(status['release']))} · "
             f"{status['seconds']} s</p><div class=\"scroll\"><table border=1 cellpadding=4><tr><th>chapter</th><th>state</th>"
-            f"<th>seconds</th><th>cache hit</th><th>error</th><th></th></tr>{''.join(rows)}</table></div></body></html>")
+            f"<th>seconds</th><th>cache hit</th><th>error</th><th></th></tr>{''.join(rows)}</table></div>{_review_section(run_dir, m)}</body></html>")
     atomic_write(paths.build_dir() / "status.html", page)
     atomic_write(run_dir / "status.html", page.replace('href="runs/', 'href="../../runs/'))
     site = run_dir / "site"

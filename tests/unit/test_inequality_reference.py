@@ -147,3 +147,39 @@ def test_healthequal_reproduced(heat_inputs, row):
                     rtol=rtol, atol=1e-12, equal_nan=True)
     if np.isnan(row["lowerci"]):
         assert got["note"]
+
+
+# ----------------------------------------------------------------- populations AND a setting average
+def _setting_average_case(with_se: bool) -> pd.DataFrame:
+    ref = _read("healthequal_setting_average.csv").iloc[0]
+    est, se, pop = ([float(v) for v in str(ref[c]).split(";")] for c in ("subgroup_est", "subgroup_se", "subgroup_pop"))
+    return pd.DataFrame({
+        "setting": "SYNTHETIC", "date": 2020, "source": "SYNTHETIC", "indicator_abbr": "sa",
+        "dimension": "Region", "subgroup": [f"R{i}" for i in range(1, len(est) + 1)], "estimate": est,
+        "se": se if with_se else np.nan, "population": pop, "setting_average": float(ref["setting_average"]),
+        "favourable_indicator": 0, "indicator_scale": 100, "ordered_dimension": 0})
+
+
+@pytest.mark.parametrize("args", ["est;se;pop;scaleval;setting_average", "est;pop;scaleval;setting_average",
+                                  "est;se;pop;scaleval"])
+def test_healthequal_takes_the_setting_average_when_given_with_populations(args):
+    """healthequal 1.0.1's MDMU/IDISU use setting_average whenever it is passed (found by benchmarks/inequality.py)."""
+    expected = _read("healthequal_setting_average.csv").query("args == @args and error.isna()")
+    df = _setting_average_case(with_se="se;" in args)
+    if "setting_average" not in args:
+        df["setting_average"] = np.nan
+    got = ineq.summarize(df, measures=["MDMU", "IDISU"], method="healthequal").tidy().set_index("measure")
+    for _, row in expected.iterrows():
+        g = got.loc[_FUNC[row["func"]]]
+        assert_allclose(g["estimate"], row["estimate"], rtol=RTOL, err_msg=row["func"])
+        if not np.isnan(row["lowerci"]):
+            assert_allclose([g["ci_low"], g["ci_high"]], [row["lowerci"], row["upperci"]], rtol=RTOL)
+
+
+def test_healthequal_idisu_crash_with_populations_setting_average_and_se_is_recorded():
+    row = _read("healthequal_setting_average.csv").query("func == 'idisu' and args.str.contains('se;')").iloc[0]
+    assert "popsh" in row["error"] and np.isnan(float(row["estimate"]))
+    got = ineq.summarize(_setting_average_case(with_se=True), measures=["IDISU"], method="healthequal").tidy()
+    # where healthequal crashes, ecd still gives its point estimate (with the setting average)
+    expected = _read("healthequal_setting_average.csv").query("args == 'est;pop;scaleval;setting_average'")
+    assert_allclose(got["estimate"].iloc[0], expected["estimate"].iloc[0], rtol=RTOL)

@@ -20,8 +20,12 @@ def point_estimates(s: Stratum, method: str) -> dict[str, float]:
     out["MDBU"] = float(np.mean(np.abs(y - best)))
     if s.ref_index is not None:
         out["MDRU"] = float(np.mean(np.abs(y - y[s.ref_index])))
-    # mean used by MDMU / IDISU: populations first, else the setting average
-    mu_u = wm if s.has_pop else float(s.setting_average)
+    # mean used by MDMU / IDISU: populations first, else the setting average; healthequal 1.0.1
+    # takes the setting average whenever it is given (MEASURES.md §3.6)
+    if method == "healthequal" and np.isfinite(s.setting_average):
+        mu_u = float(s.setting_average)
+    else:
+        mu_u = wm if s.has_pop else float(s.setting_average)
     if method == "heat":
         out["MDMU"] = float(np.mean(np.abs(y - wm))) if s.has_pop else NA
     else:

@@ -16,7 +16,7 @@ help:
 	@echo "make book   build the whole book from the shipped data (build/current/index.html)"
 	@echo "make test   run the test suite"
 	@echo "make lab    start JupyterLab with the ecd kernel"
-	@echo "make bench  run the benchmarks against the peers"
+	@echo "make bench  run the benchmarks against the peers, write benchmarks/RESULTS.md"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,8 +48,10 @@ $(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]' -r benchmarks/requirements.txt
 	@touch $@
 
+# Like-for-like benchmarks against the R packages (and Python/SQL peers); writes benchmarks/RESULTS.md.
+# Options through BENCH_ARGS, e.g. BENCH_ARGS="--quick", "--only survey trends", "--r-libs DIR", "--no-r".
 bench: $(BENCH_VENV)/.installed
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BENCH_VENV)/bin/python $$b || exit $$?; done
+	$(BENCH_VENV)/bin/python benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build data/processed

@@ -5,8 +5,11 @@
 2. a no-op rebuild (goal: < 2 s);
 3. one changed input: which chapters re-run (only its dependents).
 
-Runs on a temporary copy of the project (chapters/, notebooks/, data/raw/); prints seconds and ratios.
-Usage: python benchmarks/book.py [--jobs 2] [--limit N]
+Runs on a temporary copy of the project (chapters/, notebooks/, data/raw/). Each side is one run
+(the whole book takes minutes); wall and CPU (the commands and all their children) are printed
+separately, and the ratio as serial / ecd. Not part of the default ``make bench``: run it with
+``python benchmarks/run_all.py --only book``.
+Usage: python benchmarks/book.py [--jobs 2]
 """
 from __future__ import annotations
 
@@ -14,11 +17,11 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import _bench as B
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -30,49 +33,50 @@ def copy_home(dst: Path) -> Path:
     return dst
 
 
-def run(cmd: list[str], env: dict) -> float:
-    t0 = time.perf_counter()
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+def run(cmd: list[str], env: dict) -> tuple[float, float]:
+    wall, cpu, r = B.run_timed(cmd, env=env, capture_output=True, text=True)
     if r.returncode not in (0, 10):
         print(r.stderr[-2000:], file=sys.stderr)
         raise SystemExit(f"command failed ({r.returncode}): {' '.join(cmd)}")
-    return time.perf_counter() - t0
+    return wall, cpu
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
-    args = ap.parse_args()
+    args = B.common_args(ap, repeat=1).parse_args(argv)
+    report = B.Report("book", "the whole book: ecd build vs papermill + nbconvert CLIs one by one", args)
     with tempfile.TemporaryDirectory(prefix="ecd-bench-") as tmp:
         home = copy_home(Path(tmp) / "home")
         env = {**os.environ, "ECD_HOME": str(home), "MPLBACKEND": "Agg"}
         sys.path.insert(0, str(REPO / "src"))
         os.environ["ECD_HOME"] = str(home)
-        from ecd.book._manifest import load_manifest
         from ecd import data
+        from ecd.book._manifest import load_manifest
 
         data.build()  # both sides start from a built warehouse
         m = load_manifest()
-        print(f"book: {len(m.groups)} chapters, {len(m.chapters)} notebook tasks")
+        size = f"{len(m.groups)} chapters, {len(m.chapters)} notebook tasks"
 
         # serial baseline: papermill CLI per task, nbconvert CLI per executed notebook
         out = Path(tmp) / "serial"
         out.mkdir()
-        t_serial = 0.0
+        walls, cpus = 0.0, 0.0
         for c in m.chapters:
             nb_out = out / f"{c.id}.ipynb"
             pfile = out / f"{c.id}.params.json"
             pfile.write_text(json.dumps(c.params, ensure_ascii=False))
-            t_serial += run([str(BIN / "papermill"), str(home / c.notebook), str(nb_out), "-f", str(pfile),
-                             "--cwd", str(home), "-k", "python3", "--no-progress-bar"], env)
-            t_serial += run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb_out)], env)
-        print(f"serial papermill CLI + nbconvert CLI: {t_serial:8.1f} s")
-
-        t_cold = run([str(BIN / "ecd"), "build", "-j", str(args.jobs), "--no-pdf"], env)
-        print(f"ecd build -j {args.jobs} (cold, incl. assembly): {t_cold:8.1f} s   ratio {t_cold / t_serial:.2f} (goal ≤ 0.40)")
-
-        t_noop = run([str(BIN / "ecd"), "build", "-j", str(args.jobs), "--no-pdf"], env)
-        print(f"no-op rebuild:                        {t_noop:8.2f} s   (goal < 2 s)")
+            for cmd in ([str(BIN / "papermill"), str(home / c.notebook), str(nb_out), "-f", str(pfile),
+                         "--cwd", str(home), "-k", "python3", "--no-progress-bar"],
+                        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb_out)]):
+                w, c_ = run(cmd, env)
+                walls, cpus = walls + w, cpus + c_
+        serial = B.Timing((walls,), (cpus,))
+        cold = B.Timing(*map(lambda v: (v,), run([str(BIN / "ecd"), "build", "-j", str(args.jobs), "--no-pdf"], env)))
+        report.timed(f"cold build, -j {args.jobs}", size, cold, serial, "papermill + nbconvert CLIs",
+                     note="goal: ecd ≤ 0.40 of the serial time, i.e. ratio ≥ 2.5×")
+        noop = B.Timing(*map(lambda v: (v,), run([str(BIN / "ecd"), "build", "-j", str(args.jobs), "--no-pdf"], env)))
+        report.timed("no-op rebuild", size, noop, note="ecd alone; goal < 2 s")
 
         target = home / "data" / "raw" / "mchss"
         csv = next(target.glob("*.csv"))
@@ -83,12 +87,15 @@ def main() -> None:
 
         digest = hashlib.sha256(csv.read_bytes()).hexdigest()
         meta.write_text(re.sub(r"sha256: \w+", f"sha256: {digest}", meta.read_text(encoding="utf-8")), encoding="utf-8")
-        t_one = run([str(BIN / "ecd"), "build", "-j", str(args.jobs), "--no-pdf"], env)
+        one = B.Timing(*map(lambda v: (v,), run([str(BIN / "ecd"), "build", "-j", str(args.jobs), "--no-pdf"], env)))
         status = json.loads((home / "build" / "status.json").read_text(encoding="utf-8"))
         rerun = [c["id"] for c in status["chapters"] if c["state"] == "ok"]
         users = [c.id for c in m.chapters if any(u in ("data/raw", "data/raw/mchss") for u in c.uses)]
-        print(f"one changed input (data/raw/mchss):  {t_one:8.1f} s   re-ran {rerun}; declared users {users}")
+        report.timed("one changed input (data/raw/mchss)", size, one, note=f"ecd alone; re-ran {rerun}")
+        report.check("one changed input", "the manifest", set(rerun) <= set(users),
+                     "only chapters that declare the input re-run", f"re-ran {rerun}; declared users {users}")
+    return report.finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

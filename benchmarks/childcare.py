@@ -1,33 +1,29 @@
 """Benchmark: the 0–2 cohort estimate and the k-means typology, ecd vs DuckDB SQL and R ``kmeans``.
 
-Run with ``.venv-bench/bin/python benchmarks/childcare.py [--geos 2844] [--years 15]``.
+Run with ``.venv-bench/bin/python benchmarks/childcare.py [--geos 2844] [--years 15] [--fits 200]
+[--repeat 3]``.
 
 Data are SYNTHETIC (seeded): births for ``--geos`` county-like units × ``--years``
 years with a few holes, and national IMR/U5MR by year with holes. The same
 cohort estimate (births of the birth year × survival) is written as one DuckDB
-SQL query; both outputs are checked to agree before timings are printed. The
-typology is timed on 31 SYNTHETIC provinces × 4 indicators against R's
-``kmeans(scale(x), centers, algorithm="Lloyd")`` run through ``Rscript``
-(R start-up excluded: R times its own loop). A missing peer prints
-``peer not available: …``.
+SQL query; the two outputs are compared. The typology is timed on 31 SYNTHETIC
+provinces × 4 indicators, ``--fits`` fits per run, against R's
+``kmeans(scale(x), centers, algorithm = "Lloyd")`` (R start-up and reading excluded:
+R times its own loop) on the same CSV file; inertia and cluster labels are compared.
 """
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
+import sys
 import tempfile
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-try:
-    import ecd.childcare as cc
-    import ecd.regional as rg
-except ImportError as exc:  # pragma: no cover - the bench venv installs ecd
-    raise SystemExit(f"peer not available: ecd ({exc}); install with pip install -e .") from exc
+import _bench as B
+import ecd.childcare as cc
+import ecd.regional as rg
+
 
 SQL = """
 with grid as (
@@ -57,82 +53,94 @@ def synthetic(n_geo: int, n_year: int, seed: int = 20261129):
     return births, mort
 
 
-def best_of(fn, repeat=3):
-    out, best = None, np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return out, best
-
-
-def bench_cohorts(n_geo, n_year):
+def bench_cohorts(report: B.Report, n_geo: int, n_year: int, repeat: int) -> None:
     births, mort = synthetic(n_geo, n_year)
-    print(f"cohort estimate: {len(births):,} SYNTHETIC births rows ({n_geo:,} geos × {n_year} years), ages 0–2")
-    res, t_ecd = best_of(lambda: cc.population_0_3(births, mort, infant_death_fraction=0.75).tidy())
-    print(f"  ecd.childcare.population_0_3: {t_ecd:.3f} s  ({len(res):,} rows, with status and notes)")
-    try:
-        import duckdb
-    except ImportError as exc:
-        print(f"  peer not available: duckdb ({exc})")
+    size = f"{len(births):,} births rows ({n_geo:,} geos × {n_year} years), ages 0–2"
+    t_ecd, res = B.best_of(lambda: cc.population_0_3(births, mort, infant_death_fraction=0.75).tidy(), repeat)
+    duckdb = report.py_peer("DuckDB", "duckdb")
+    if duckdb is None:
+        report.timed("cohort estimate 0–2", size, t_ecd, note="ecd alone")
         return
     con = duckdb.connect()
     con.register("births", births)
     con.register("mortality", mort)
-    sql, t_sql = best_of(lambda: con.execute(SQL, [0.75]).df())
+    t_sql, sql = B.best_of(lambda: con.execute(SQL, [0.75]).df(), repeat)
+    report.timed("cohort estimate 0–2", size, t_ecd, t_sql, "DuckDB SQL",
+                 note="ecd also returns a status and notes per row")
     ours = res[["geo", "year", "age", "children"]].reset_index(drop=True)
-    np.testing.assert_allclose(ours["children"].to_numpy(float), sql["children"].to_numpy(float), rtol=1e-12)
-    print(f"  DuckDB SQL (same formula, no notes): {t_sql:.3f} s  → ecd/DuckDB = {t_ecd / t_sql:.2f}; results agree (rtol 1e-12, NaN where inputs miss)")
+    report.agreement("cohort estimate 0–2", "DuckDB SQL",
+                     B.compare(ours, sql, {"year": (0, 0), "age": (0, 0), "children": (0, 1e-12)}),
+                     what=f"{len(ours):,} rows", tolerance="rel 1e-12, missing where an input is missing")
 
 
-R_SCRIPT = """
-x <- read.csv("{inp}"); z <- scale(x[, -1])
-reps <- {reps}
-t0 <- proc.time()[["elapsed"]]
-for (i in seq_len(reps)) fit <- kmeans(z, centers = z[1:3, ], algorithm = "Lloyd", iter.max = 100)
-cat(format((proc.time()[["elapsed"]] - t0) / reps, digits = 17), format(fit$tot.withinss, digits = 17), "\\n")
+R_SCRIPT = r"""
+x <- read.csv(ecd_args[1]); z <- scale(x[, -1]); fits <- as.integer(ecd_args[2])
+fit <- ecd_bench("kmeans", function() {
+  for (i in seq_len(fits)) fit <- kmeans(z, centers = z[1:3, ], algorithm = "Lloyd", iter.max = 100)
+  fit
+})
+ecd_write(data.frame(geo = x[[1]], cluster = fit$cluster, inertia = fit$tot.withinss), ecd_args[3])
 """
 
 
-def bench_typology(reps=200):
+def bench_typology(report: B.Report, fits: int, args) -> None:
     rng = np.random.default_rng(7)
     grp = np.arange(31) % 3
     X = pd.DataFrame({"cbr_1997": np.array([18, 14, 10])[grp] + rng.normal(0, 1.5, 31),
                       "cbr_2021": np.array([10, 7, 6])[grp] + rng.normal(0, 0.8, 31),
                       "gdp_2023": np.array([6e4, 7.5e4, 1.5e5])[grp] + rng.normal(0, 9e3, 31),
                       "urban_2015": np.array([45, 55, 75])[grp] + rng.normal(0, 5, 31)},
-                     index=[f"P{i:02d}" for i in range(31)])
-    z = ((X - X.mean()) / X.std(ddof=1)).to_numpy()
-    t0 = time.perf_counter()
-    for _ in range(reps):
-        fit = rg.ProvinceTypology(n_clusters=3, init=z[:3]).fit(X)
-    t_ecd = (time.perf_counter() - t0) / reps
-    print(f"typology: 31 SYNTHETIC provinces × 4 indicators, k = 3, one Lloyd run from the same start")
-    print(f"  ecd.regional.ProvinceTypology.fit: {1e3 * t_ecd:.2f} ms per fit (inertia {fit.inertia_:.6f})")
-    if not shutil.which("Rscript"):
-        print("  peer not available: Rscript (apt-get install r-base-core)")
-        return
-    with tempfile.TemporaryDirectory() as d:
-        inp = Path(d) / "x.csv"
-        X.reset_index(names="geo").to_csv(inp, index=False)
-        out = subprocess.run(["Rscript", "-e", R_SCRIPT.format(inp=inp, reps=reps)], capture_output=True, text=True)
-    if out.returncode:
-        print(f"  peer not available: R kmeans failed ({out.stderr.strip()[:200]})")
-        return
-    t_r, inertia_r = map(float, out.stdout.split())
-    np.testing.assert_allclose(fit.inertia_, inertia_r, rtol=1e-9)
-    print(f"  R kmeans (Lloyd): {1e3 * t_r:.2f} ms per fit → ecd/R = {t_ecd / max(t_r, 1e-6):.1f}; same inertia")
-    print("  (ecd's fit includes validation, standardization and relabelling; both are far below a millisecond-scale budget for 31 rows)")
+                     index=pd.Index([f"P{i:02d}" for i in range(31)], name="geo"))
+    size = f"31 provinces × 4 indicators, k = 3, {fits} fits from the same start"
+    peer = report.r_peer([], args, label="R kmeans (stats)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = B.share(X.reset_index(), tmp, "provinces")
+        X = B.read_shared(path).set_index("geo")
+        z = ((X - X.mean()) / X.std(ddof=1)).to_numpy()
+
+        def ecd_fits():
+            for _ in range(fits):
+                fit = rg.ProvinceTypology(n_clusters=3, init=z[:3]).fit(X)
+            return fit
+
+        t_ecd, fit = B.best_of(ecd_fits, args.repeat)
+        if peer is None:
+            report.timed("typology (k-means, Lloyd)", size, t_ecd, note="ecd alone")
+            return
+        out = f"{tmp}/kmeans_r.csv"
+        r_times = report.run_r(peer, R_SCRIPT, [path, fits, out], args, f"R kmeans, {fits} fits")
+        if r_times is None:
+            return
+        report.timed("typology (k-means, Lloyd)", size, t_ecd, r_times["kmeans"], "R kmeans",
+                     note="ecd's fit also validates, standardizes and relabels")
+        theirs = B.read_shared(out)
+        report.agreement("typology (k-means, Lloyd)", "R kmeans",
+                         [B.compare_column(pd.Series([fit.inertia_]), theirs["inertia"].iloc[:1], 0, 1e-9,
+                                           name="inertia"),
+                          B.compare_column(_canonical(fit.labels_.reindex(X.index).to_numpy()),
+                                           _canonical(theirs["cluster"].to_numpy()), 0, 0, name="partition")],
+                         what="total within-cluster sum of squares and the partition (labels up to renaming)",
+                         tolerance="inertia rel 1e-9, partition exact")
 
 
-def main():
+def _canonical(labels) -> pd.Series:
+    """Labels renamed in order of first appearance, so two partitions compare regardless of numbering."""
+    first = {}
+    return pd.Series([first.setdefault(v, len(first)) for v in labels], dtype=float)
+
+
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--geos", type=int, default=2844)
     ap.add_argument("--years", type=int, default=15)
-    args = ap.parse_args()
-    bench_cohorts(args.geos, args.years)
-    bench_typology()
+    ap.add_argument("--fits", type=int, default=200)
+    args = B.common_args(ap).parse_args(argv)
+    report = B.Report("childcare", "0–2 cohort estimate vs DuckDB SQL; k-means typology vs R kmeans", args)
+    report.note("SYNTHETIC births, mortality and provinces (seeded)")
+    bench_cohorts(report, args.geos, args.years, args.repeat)
+    bench_typology(report, args.fits, args)
+    return report.finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,36 +1,40 @@
-"""Benchmark ``ecd.survey`` against svy (PyPI) and R ``survey`` on 1,000,000 synthetic rows.
+"""Benchmark ``ecd.survey`` against R ``survey`` and svy (PyPI) on 1,000,000 SYNTHETIC rows.
 
-Run with the benchmark environment::
+Run with ``.venv-bench/bin/python benchmarks/survey.py [--rows 1000000] [--r-rows 1000000]
+[--repeat 3]``.
 
-    .venv-bench/bin/python benchmarks/survey.py [--rows 1000000] [--repeat 3]
-
-Task timed for every tool: build the design (60 strata, 3,000 PSUs, weights),
-estimate the proportion stunted by urban/rural and the mean HAZ by region
-(6 domains), with SEs. Data generation and loading are not timed. A peer that
-is not installed is reported as "peer not available: ..." and skipped.
+Task, the same for every tool: build the design (60 strata, 3,000 PSUs, weights), estimate the
+proportion stunted by urban/rural with its logit CI (R ``svyby(~stunted, ~urban, d, svyciprop,
+method = "logit", vartype = c("se", "ci"))``) and the mean HAZ by 6 regions with SEs (``svyby(~haz,
+~region, d, svymean)``). R and ecd read the same CSV file (reading not timed) and their estimates,
+SEs and proportion CIs are compared (rel 1e-9; CIs 1e-7, the tolerance of
+tests/unit/test_survey_reference.py). svy (polars; benchmark environment only) runs the same
+task on the same frame and its estimates and SEs are compared too.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import pandas as pd
 
+import _bench as B
+from ecd.survey import Design
+
+REL, REL_CI = 1e-9, 1e-7
+STRATA, PSUS = 60, 3000
+
 
 def make_data(rows: int, seed: int = 20261129) -> pd.DataFrame:
+    """SYNTHETIC two-stage sample: ``STRATA`` strata of ``PSUS / STRATA`` PSUs, weights, HAZ."""
     rng = np.random.default_rng(seed)
-    n_strata, n_psu = 60, 3000
-    psu = np.sort(rng.integers(0, n_psu, rows))
-    stratum = psu // (n_psu // n_strata)
-    urban_psu = rng.random(n_psu) < 0.45
-    region_psu = stratum[np.searchsorted(psu, np.arange(n_psu)).clip(0, rows - 1)] % 6
-    effect = rng.normal(0, 0.4, n_psu)
+    psu = np.sort(rng.integers(0, PSUS, rows))
+    stratum = psu // (PSUS // STRATA)
+    urban_psu = rng.random(PSUS) < 0.45
+    region_psu = (np.arange(PSUS) // (PSUS // STRATA)) % 6
+    effect = rng.normal(0, 0.4, PSUS)
     haz = rng.normal(-1.1 + 0.5 * urban_psu[psu] + effect[psu], 1.1)
     return pd.DataFrame({
         "stratum": stratum.astype(np.int64),
@@ -43,123 +47,112 @@ def make_data(rows: int, seed: int = 20261129) -> pd.DataFrame:
     })
 
 
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+def ecd_task(df: pd.DataFrame) -> pd.DataFrame:
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    p = d.proportion("stunted", by="urban", ci="logit").tidy()
+    m = d.mean("haz", by="region").tidy()
+    return pd.concat([p.assign(what="proportion"), m.assign(what="mean")], ignore_index=True)
 
 
-def run_ecd(df: pd.DataFrame, repeat: int):
-    from ecd.survey import Design
-
-    def task():
-        d = Design(df, strata="stratum", psu="psu", weights="weight")
-        p = d.proportion("stunted", by="urban", ci="logit")
-        m = d.mean("haz", by="region")
-        return p.tidy(), m.tidy()
-
-    t, (p, m) = best_of(task, repeat)
-    return t, p.set_index("domain")[["estimate", "se"]], m.set_index("domain")[["estimate", "se"]]
-
-
-def run_svy(df: pd.DataFrame, repeat: int):
-    try:
-        import polars as pl
-        import svy
-    except ImportError as exc:  # pragma: no cover - depends on the bench venv
-        print(f"peer not available: svy ({exc})")
-        return None
-    pdf = pl.from_pandas(df)
-
-    def task():
-        design = svy.Design(stratum="stratum", psu="psu", wgt="weight")
-        sample = svy.Sample(data=pdf, design=design)
-        p = sample.estimation.prop(y="stunted", by="urban")
-        m = sample.estimation.mean(y="haz", by="region")
-        return p, m
-
-    try:
-        t, (p, m) = best_of(task, repeat)
-    except Exception as exc:  # pragma: no cover - peer API drift
-        print(f"peer not available: svy failed ({type(exc).__name__}: {exc})")
-        return None
-    return t, p, m
+def tidy(out: pd.DataFrame) -> pd.DataFrame:
+    out = out.assign(domain=out["domain"].astype(str))
+    out = out.set_index(["what", "domain"])[["estimate", "se", "ci_low", "ci_high"]].sort_index()
+    out.loc["mean", ["ci_low", "ci_high"]] = np.nan  # R's svyby(svymean) reports none: not compared
+    return out
 
 
 R_SCRIPT = r"""
-suppressMessages(library(survey))
-df <- read.csv("%(path)s")
-tm <- system.time({
-  d <- svydesign(id=~psu, strata=~stratum, weights=~weight, data=df)
-  p <- svyby(~stunted, ~urban, d, svymean)
+suppressPackageStartupMessages(library(survey))
+df <- read.csv(ecd_args[1], stringsAsFactors = FALSE); out <- ecd_args[2]
+res <- ecd_bench("survey", function() {
+  d <- svydesign(id = ~psu, strata = ~stratum, weights = ~weight, data = df)
+  p <- svyby(~stunted, ~urban, d, svyciprop, method = "logit", vartype = c("se", "ci"))
   m <- svyby(~haz, ~region, d, svymean)
+  list(p = p, m = m)
 })
-cat("ELAPSED", tm[["elapsed"]], "\n")
-out <- rbind(data.frame(domain = as.character(p[[1]]), estimate = coef(p), se = SE(p)),
-             data.frame(domain = as.character(m[[1]]), estimate = coef(m), se = SE(m)))
-write.csv(out, "%(out)s", row.names = FALSE)
+p <- res$p; m <- res$m
+ecd_write(rbind(
+  data.frame(what = "proportion", domain = as.character(p$urban), estimate = coef(p), se = SE(p),
+             ci_low = p$ci_l, ci_high = p$ci_u),
+  data.frame(what = "mean", domain = as.character(m$region), estimate = coef(m), se = SE(m),
+             ci_low = NA, ci_high = NA)), out)
 """
 
 
-def run_r(df: pd.DataFrame):
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        print("peer not available: R survey (no Rscript on PATH)")
-        return None
-    ok = subprocess.run([rscript, "-e", "suppressMessages(library(survey))"], capture_output=True)
-    if ok.returncode != 0:
-        print("peer not available: R survey (Rscript found, package 'survey' is not installed)")
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "bench.csv")
-        df.to_csv(path, index=False)
-        out = os.path.join(tmp, "r_out.csv")
-        script = os.path.join(tmp, "bench.R")
-        with open(script, "w") as fh:
-            fh.write(R_SCRIPT % {"path": path, "out": out})
-        res = subprocess.run([rscript, script], capture_output=True, text=True)
-        if res.returncode != 0:
-            print(f"peer not available: R survey failed ({res.stderr.strip()[-300:]})")
-            return None
-        numbers = pd.read_csv(out).set_index("domain")
-    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("ELAPSED"))
-    return float(line.split()[1]), numbers
+TASK = "design + proportion by urban/rural + mean by region"
+
+
+def run_svy(report: B.Report, df: pd.DataFrame, ours: pd.DataFrame, ecd_t: B.Timing, repeat: int) -> None:
+    svy = report.py_peer("svy", "svy")
+    pl = None if svy is None else report.py_peer("polars", "polars")
+    if svy is None or pl is None:
+        return
+    pdf = pl.from_pandas(df)
+
+    def task():
+        sample = svy.Sample(data=pdf, design=svy.Design(stratum="stratum", psu="psu", wgt="weight"))
+        return sample.estimation.prop(y="stunted", by="urban"), sample.estimation.mean(y="haz", by="region")
+
+    try:
+        t, (p, m) = B.best_of(task, repeat)
+    except Exception as exc:  # noqa: BLE001 — a peer's API drift is reported, not fatal
+        report.missing_peer("svy", f"failed ({type(exc).__name__}: {exc})")
+        return
+    report.timed(TASK, f"{len(df):,} rows", ecd_t, t, "svy")
+    try:
+        theirs = pd.concat([_svy_frame(p, "urban", "proportion", 1), _svy_frame(m, "region", "mean", None)])
+        theirs = theirs.set_index(["what", "domain"]).sort_index()
+        mine = ours.loc[theirs.index]
+    except Exception as exc:  # noqa: BLE001
+        report.check(TASK, "svy", False, "svy's output could be read",
+                     f"{type(exc).__name__}: {exc}")
+        return
+    report.agreement(TASK, "svy", B.compare(mine, theirs, {"estimate": (0, REL), "se": (0, REL)}),
+                     what="estimates and SEs of the 8 domains", tolerance=f"rel {REL:g}")
+
+
+def _svy_frame(est, by: str, what: str, level) -> pd.DataFrame:
+    """svy's estimate table as ``what, domain, estimate, se`` (for a proportion: the level ``level``)."""
+    frame = est.to_polars().to_pandas() if hasattr(est, "to_polars") else pd.DataFrame(est.to_dicts())
+    if level is not None:
+        y = next(c for c in frame.columns if c in ("y_level", "level", "stunted"))
+        frame = frame[frame[y].astype(str) == str(level)]
+    est_col = next(c for c in frame.columns if c.lower() in ("est", "estimate"))
+    se_col = next(c for c in frame.columns if c.lower() in ("se", "stderr"))
+    return pd.DataFrame({"what": what, "domain": frame[by].astype(str).to_numpy(),
+                         "estimate": frame[est_col].to_numpy(float), "se": frame[se_col].to_numpy(float)})
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--no-r", action="store_true", help="skip R survey")
-    args = ap.parse_args(argv)
+    ap.add_argument("--rows", type=int, default=1_000_000, help="rows for ecd (and svy)")
+    ap.add_argument("--r-rows", type=int, default=1_000_000, help="rows for ecd and R survey")
+    args = B.common_args(ap).parse_args(argv)
 
-    df = make_data(args.rows)
-    print(f"rows={len(df):,} strata={df.stratum.nunique()} psus={df.psu.nunique()} "
-          f"task: design + proportion(stunted) by urban/rural + mean(haz) by 6 regions")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (timings are wall clock)")
-    t_ecd, p_ecd, m_ecd = run_ecd(df, args.repeat)
-    print(f"ecd.survey : {t_ecd:8.3f} s (best of {args.repeat})")
-    ours = pd.concat([p_ecd, m_ecd])
-    print(ours.round(6).to_string())
-
-    svy_res = run_svy(df, args.repeat)
-    if svy_res is not None:
-        t_svy, p_svy, m_svy = svy_res
-        print(f"svy        : {t_svy:8.3f} s (best of {args.repeat})   ecd is {t_svy / t_ecd:5.1f}x faster")
-        print(p_svy)
-    r_res = None if args.no_r else run_r(df)
-    if r_res is not None:
-        t_r, numbers = r_res
-        print(f"R survey   : {t_r:8.3f} s (one run)        ecd is {t_r / t_ecd:5.1f}x faster")
-        both = ours.join(numbers.add_suffix("_r"), how="inner")
-        rel = (both[["estimate", "se"]].to_numpy() / both[["estimate_r", "se_r"]].to_numpy() - 1)
-        print(f"agreement with R on {len(both)} domains: max relative difference {abs(rel).max():.1e}"
-              " (proportions: ecd reports svyciprop's logit fit, R here svymean)")
-    return 0
+    report = B.Report("survey", "design + proportion by urban/rural + mean by region, ecd vs R survey", args)
+    report.note(f"SYNTHETIC rows: {STRATA} strata, {PSUS:,} PSUs, weights (seeded)")
+    peer = report.r_peer(["survey"], args, label="R survey")
+    task = TASK
+    if peer is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = B.share(make_data(args.r_rows), tmp, "survey")
+            df = B.read_shared(path, dtype={"urban": str, "region": str})
+            out = f"{tmp}/survey_r.csv"
+            r_times = report.run_r(peer, R_SCRIPT, [path, out], args, f"R survey on {len(df):,} rows")
+            ecd_t, ours = B.best_of(lambda: ecd_task(df), args.repeat)
+            if r_times is not None:
+                report.timed(task, f"{len(df):,} rows", ecd_t, r_times["survey"], "R survey")
+                theirs = tidy(B.read_shared(out, dtype={"domain": str}))
+                report.agreement(task, "R survey", B.compare(tidy(ours), theirs, {
+                    "estimate": (0, REL), "se": (0, REL), "ci_low": (0, REL_CI), "ci_high": (0, REL_CI)}),
+                    what="8 domains; CIs of the proportions (logit, t with the domain's design df)",
+                    tolerance=f"estimate and SE rel {REL:g}, CI rel {REL_CI:g}")
+    if peer is None or args.rows != args.r_rows:
+        df = make_data(args.rows)
+        ecd_t, ours = B.best_of(lambda: ecd_task(df), args.repeat)
+        report.timed(task, f"{args.rows:,} rows", ecd_t, note="ecd alone")
+    run_svy(report, df, tidy(ours), ecd_t, args.repeat)
+    return report.finish()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Subpackages load on first use, so ``import ecd`` is cheap::
     import ecd
     df = ecd.data.load("nmr", area=["urban", "rural"])
 
-Public subpackages: ``data``, ``catalog``, ``survey``, ``growth``, ``development``,
+Public subpackages: ``data``, ``catalog``, ``survey``, ``gap``, ``growth``, ``development``,
 ``inequality``, ``trends``, ``childcare``, ``policy``, ``regional``, ``compare``, ``findings``, ``tables``, ``viz``,
 ``book``, ``scaffold``; plus
 ``errors`` and ``paths``.
@@ -17,7 +17,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBPACKAGES = (
-    "book", "catalog", "childcare", "compare", "data", "development", "errors", "findings", "growth", "inequality",
+    "book", "catalog", "childcare", "compare", "data", "development", "errors", "findings", "gap", "growth", "inequality",
     "paths", "policy", "regional", "scaffold", "survey", "tables", "trends", "viz",
 )
 

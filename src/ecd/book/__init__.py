@@ -3,8 +3,9 @@
 In a chapter notebook::
 
     import ecd
-    ecd.book.glue("nmr_gap_2015", 4.2, fmt="{:.1f}", origin="MCHSS 2015")
-    ecd.book.figure(fig, label="fig-nmr", caption="新生儿死亡率", source="MCHSS")
+    rows = ecd.data.load("nmr", geo="CN-WEST", years=(2015, 2015))
+    ecd.book.glue("nmr_gap_2015", 4.2, fmt="{:.1f}", origin=rows)        # hover: the rows' publications
+    ecd.book.figure(fig, label="fig-nmr", caption="新生儿死亡率", source=rows)  # 数据来源: the same, GB/T 7714
     ecd.book.glue_change("u5mr", series, origin="…")          # first/last, 降至/升至, % change
     ecd.book.glue_findings(ecd.findings.gap_directions(df), "gaps", none="…")  # must be stated in the prose
 
@@ -28,10 +29,12 @@ from ecd.book._facts import (
     quantity_conflicts,
     target_table,
 )
+from ecd.book._sources import cite, short_citation
 
 __all__ = ["glue", "figure", "table", "format_value", "MIME_GLUE", "build", "status", "load_manifest",
            "diff", "build_cli", "status_cli", "diff_cli", "glue_change", "glue_table", "glue_findings",
-           "change_words", "pair_text", "quantity", "fmt_values", "quantity_conflicts", "target_table"]
+           "change_words", "pair_text", "quantity", "fmt_values", "quantity_conflicts", "target_table",
+           "cite", "short_citation"]
 
 
 def build(**kwargs):

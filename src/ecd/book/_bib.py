@@ -61,6 +61,18 @@ def _authors(s: str) -> str:
     return ", ".join(names)
 
 
+def _journal_tail(journal, year, volume=None, issue=None, pages=None) -> str:
+    """``刊名, 年, 卷(期): 页码.`` of GB/T 7714 (parts that are missing are left out)."""
+    tail = f"{journal or ''}, {year or ''}"
+    if volume:
+        tail += f", {volume}"
+    if issue:
+        tail += f"({issue})"
+    if pages:
+        tail += f": {str(pages).replace('--', '-')}"
+    return tail.strip(", ") + "."
+
+
 def format_gbt7714(e: dict) -> str:
     """One reference in GB/T 7714-2015 style (sequential numbering is the caller's)."""
     mark = _TYPE_MARK.get(e["type"], "Z")
@@ -69,14 +81,8 @@ def format_gbt7714(e: dict) -> str:
         parts.append(_authors(e["author"]) + ".")
     parts.append(f"{e.get('title', '')}[{mark}].")
     if e["type"] == "article":
-        tail = f" {e.get('journal', '')}, {e.get('year', '')}"
-        if e.get("volume"):
-            tail += f", {e['volume']}"
-            if e.get("number"):
-                tail += f"({e['number']})"
-        if e.get("pages"):
-            tail += f": {e['pages'].replace('--', '-')}"
-        parts.append(tail.strip() + ".")
+        parts.append(_journal_tail(e.get("journal"), e.get("year"), e.get("volume"),
+                                   e.get("number") if e.get("volume") else None, e.get("pages")))
     else:
         pub = ": ".join(x for x in (e.get("address"), e.get("publisher") or e.get("institution") or e.get("organization")) if x)
         if pub:
@@ -88,3 +94,76 @@ def format_gbt7714(e: dict) -> str:
     if e.get("url"):
         parts.append(e["url"] + ".")
     return " ".join(p for p in parts if p.strip(". "))
+
+
+# GB/T 7714-2015 document-type marks of the publication contract's types (ecd.data sidecars)
+_PUB_MARK = {"report": "R", "statistical_communique": "R", "yearbook": "M", "book": "M", "chapter": "M",
+             "journal": "J", "newspaper": "N", "dataset": "DS", "standard": "S", "policy": "Z", "webpage": "Z"}
+
+
+def _names(author, zh: bool) -> str:
+    names = [a.strip() for a in (author.split(";") if isinstance(author, str) else author or []) if a.strip()]
+    if len(names) > 3:
+        return ", ".join(names[:3]) + (", 等" if zh else ", et al")
+    return ", ".join(names)
+
+
+def _title(p: dict) -> str:
+    title = str(p.get("title", ""))
+    return f"[{title}]" if str(p.get("title_supplied", "")).lower() == "true" else title
+
+
+def format_publication(p: dict) -> str:
+    """One original publication (a sidecar's fields) in GB/T 7714-2015 form, Chinese or English by ``lang``.
+
+    Examples
+    --------
+    >>> from ecd.book._bib import format_publication
+    >>> format_publication({"type": "statistical_communique", "author": "国家卫生健康委员会",
+    ...                     "title": "2022年我国卫生健康事业发展统计公报", "year": "2023", "lang": "zh"})
+    '国家卫生健康委员会. 2022年我国卫生健康事业发展统计公报[R]. 2023.'
+    >>> format_publication({"type": "journal", "author": "He C; Liu L; Chu Y; Perin J", "title": "Child mortality",
+    ...                     "journal": "The Lancet Global Health", "year": "2017", "volume": "5", "issue": "2",
+    ...                     "pages": "e186-e197", "lang": "en"})
+    'He C, Liu L, Chu Y, et al. Child mortality[J]. The Lancet Global Health, 2017, 5(2): e186-e197.'
+    """
+    zh = p.get("lang", "zh") != "en"
+    mark = _PUB_MARK.get(str(p.get("type", "")), "Z")
+    parts = []
+    author = _names(p.get("author"), zh)
+    if author:
+        parts.append(author + ".")
+    head = _title(p) + (f": {p['number']}" if p.get("number") else "") + f"[{mark}]"
+    if p.get("edition"):
+        head += f". {p['edition']}"
+    parts.append(head + ".")
+    year = str(p.get("year", ""))
+    if mark == "J":
+        parts.append(_journal_tail(p.get("journal"), year, p.get("volume"), p.get("issue"), p.get("pages")))
+    elif mark == "N":
+        parts.append((p.get("date") or year) + ".")
+    else:
+        pub = ": ".join(x for x in (p.get("place"), p.get("publisher")) if x)
+        if pub and year:
+            parts.append(f"{pub}, {year}.")
+        elif year:
+            parts.append(f"{p['date']}." if mark == "Z" and p.get("date") else f"{year}.")
+    return " ".join(x for x in parts if x.strip(". "))
+
+
+def short_publication(p: dict) -> str:
+    """Author and title, for a hover: ``国家卫生健康委员会《2022年…公报》`` / ``World Bank. World Development Indicators``.
+
+    Examples
+    --------
+    >>> from ecd.book._bib import short_publication
+    >>> short_publication({"author": "国家统计局", "title": "中国统计年鉴2016", "lang": "zh"})
+    '国家统计局《中国统计年鉴2016》'
+    """
+    zh = p.get("lang", "zh") != "en"
+    author = _names(p.get("author"), zh)
+    if str(p.get("title_supplied", "")).lower() == "true":
+        return f"{author}{_title(p)}" if zh else f"{author}. {_title(p)}".strip(". ")
+    if zh:
+        return f"{author}《{p.get('title', '')}》"
+    return f"{author}. {p.get('title', '')}".strip(". ")

@@ -149,7 +149,8 @@ def _render_key(m: Manifest, group: list[Chapter], keys: dict) -> str:
     parts["cited"] = {cid: keys.get(cid, "not built") for _, cid, _ in _render.references(prose)}
     parts.update({"templates": _cache.hash_path(TEMPLATES), "prose": _cache.sha256_text(prose),
                   "number": c0.number, "title": c0.title, "book": json.dumps(m.book, sort_keys=True, ensure_ascii=False),
-                  "renderer": _cache.hash_path(Path(__file__).parent / "_render.py"),
+                  "renderer": _cache.combine({n: _cache.hash_path(Path(__file__).parent / n)
+                                              for n in ("_render.py", "_bib.py", "_sources.py")}),
                   "bib": _cache.hash_path(paths.chapters_dir() / "references.bib") if (paths.chapters_dir() / "references.bib").exists() else ""})
     return _cache.combine(parts)
 
@@ -183,7 +184,7 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
     prose_of = {p: (paths.home() / p).read_text(encoding="utf-8") for p in {c.prose for c in group if c.prose}}
     external = _external_glue(m, "\n".join(prose_of.values()), executed, prev)
     counters = {"figure": 0, "table": 0}
-    cites = {"entries": bib or {}, "order": []}
+    cites = {"entries": bib or {}, "order": [], "pubs": {}}
     parts, numbers, tables, figures = [], {}, {}, {}
     shared_refs: dict = {}
     for c in group:
@@ -208,7 +209,7 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
                     f'<h2>{html.escape(c.section_title or c.section)}</h2>{body}</section>')
         parts.append(body)
         for name, g in outs.glue.items():
-            numbers[f"{c.id}:{name}"] = {k: g.get(k) for k in ("value", "text", "origin", "unit", "quantity")}
+            numbers[f"{c.id}:{name}"] = {k: g.get(k) for k in ("value", "text", "origin", "unit", "quantity", "sources")}
         for it in outs.items:
             key = f"{c.id}:{it['label']}"
             if it["kind"] == "table":
@@ -216,19 +217,9 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
             else:
                 figures[key] = {"caption": it["caption"], "source": it["source"], "sha256": _cache.sha256_text(it["png"]),
                                 "overlaps": it.get("overlaps", [])}
-    notes = ""
-    if cites["order"]:
-        from ecd.book._bib import format_gbt7714
-
-        items = "".join(f'<li id="ref-{html.escape(k)}">[{i + 1}] {html.escape(format_gbt7714(bib[k]))}</li>'
-                        for i, k in enumerate(cites["order"]))
-        notes += f'<section class="references"><h2>参考文献</h2><ol class="bib">{items}</ol></section>'
-    used = {m.group(2) for p in prose_of.values() for m in _render._PLACEHOLDER.finditer(p) if m.group(1) is None}
-    glued = [(k, v) for k, v in numbers.items() if v.get("origin") and k.split(":", 1)[1] in used]  # what the prose states
-    if glued:
-        rows = "".join(f"<li><b>{html.escape(v['text'] or '')}</b>（{html.escape(k.split(':', 1)[1])}）：{html.escape(v['origin'])}</li>"
-                       for k, v in glued)
-        notes += f'<section class="notes"><h2>本章数字来源</h2><ul>{rows}</ul></section>'
+    # the chapter's 参考文献: every publication of the rows its figures, tables and numbers drew, and every
+    # [@key] of its prose, each once (glued numbers cite on hover, so no list of numbers with names)
+    notes = _render.reference_list(cites)
     title = f'<h1 class="chapter-title">第{c0.number}章 {html.escape(c0.title)}</h1>'
     return {"body": title + "".join(parts) + notes, "numbers": numbers, "tables": tables, "figures": figures}
 

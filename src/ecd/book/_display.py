@@ -50,7 +50,7 @@ def format_value(value: Any, fmt: str | None = None) -> str:
     return str(value)
 
 
-def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = None, unit: str | None = None,
+def glue(name: str, value: Any, *, fmt: str | None = None, origin=None, unit: str | None = None,
          quantity: str | None = None, text: str | None = None, finding: str | None = None) -> str:
     """Record a number (or short text) for the chapter prose, which shows it as ``{{name}}``.
 
@@ -65,9 +65,11 @@ def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = 
         The value; NaN/inf are refused (say in words that data are missing instead).
     fmt : str, optional
         ``str.format`` pattern, e.g. ``"{:.1f}"``.
-    origin : str, optional
-        Where the number comes from; shown to the reader on hover and in the
-        chapter's notes.
+    origin : DataFrame, str or list, optional
+        What the number was computed from: the rows (their publications are
+        shown on hover and listed in the chapter's 参考文献), a source line of
+        :func:`ecd.data.source_line`, :func:`ecd.book.cite` marks, or a list
+        of these. Never a URL.
     unit : str, optional
         Unit, recorded for the edition diff.
     quantity : str, optional
@@ -104,8 +106,13 @@ def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = 
     raw = value
     if hasattr(value, "item"):
         raw = value.item()
+    from ecd.book._sources import gather
+
+    sources = gather(origin, "origin")
     payload = {"name": name, "value": raw if isinstance(raw, (int, float, str, bool)) else str(raw),
-               "text": text, "origin": origin or "", "unit": unit or ""}
+               "text": text, "origin": sources.plain(), "unit": unit or ""}
+    if sources:
+        payload["sources"] = sources.to_json()
     if quantity:
         payload["quantity"] = quantity
     if finding:
@@ -114,8 +121,23 @@ def glue(name: str, value: Any, *, fmt: str | None = None, origin: str | None = 
     return text
 
 
-def figure(fig, *, label: str, caption: str, source: str, alt: str | None = None) -> None:
+def _sources(source, kind: str, label: str) -> tuple[str, dict]:
+    from ecd.book._sources import gather
+
+    sources = gather(source, "source")
+    if not sources:
+        raise ParameterError("source", f"{kind} {label} has no source; every book {kind} says where its data came from "
+                                       f"(pass the rows it draws: source=df)")
+    return sources.plain(), sources.to_json()
+
+
+def figure(fig, *, label: str, caption: str, source, alt: str | None = None) -> None:
     """Show a matplotlib figure as a numbered book figure (图) with its source line.
+
+    ``source`` is what the figure draws: its rows (``source=df``, or a list of
+    frames) — the book then cites exactly their original publications — or a
+    source line of :func:`ecd.data.source_line`, :func:`ecd.book.cite` marks
+    and plain words (never a URL).
 
     The figure is written as PNG without timestamps (reproducible bytes) and closed.
     Before that its text is checked (:func:`ecd.viz.text_overlaps`): titles,
@@ -125,8 +147,7 @@ def figure(fig, *, label: str, caption: str, source: str, alt: str | None = None
     error in the test suite).
     """
     _check_label("figure", label)
-    if not source:
-        raise ParameterError("source", f"figure {label} has no source; every book figure says where its data came from")
+    plain, sources = _sources(source, "figure", label)
     import warnings
 
     import matplotlib.pyplot as plt
@@ -143,21 +164,21 @@ def figure(fig, *, label: str, caption: str, source: str, alt: str | None = None
     fig.savefig(buf, format="png", metadata={"Software": None})
     plt.close(fig)
     png = base64.b64encode(buf.getvalue()).decode("ascii")
-    meta = {META_KEY: {"kind": "figure", "label": label, "caption": caption, "source": source, "alt": alt or caption,
-                       "overlaps": overlaps}}
+    meta = {META_KEY: {"kind": "figure", "label": label, "caption": caption, "source": plain, "sources": sources,
+                       "alt": alt or caption, "overlaps": overlaps}}
     _publish({"image/png": png, "text/plain": f"[{label}] {caption}"}, meta)
 
 
-def table(df, *, label: str, caption: str, source: str, index: bool = False, na_rep: str = "—") -> None:
+def table(df, *, label: str, caption: str, source, index: bool = False, na_rep: str = "—") -> None:
     """Show a DataFrame as a numbered book table (表) with its source line.
 
+    ``source`` as for :func:`figure`: the rows the table was computed from.
     Missing cells show ``na_rep`` ("—"); every string is HTML-escaped.
     """
     _check_label("table", label)
-    if not source:
-        raise ParameterError("source", f"table {label} has no source; every book table says where its data came from")
+    plain, sources = _sources(source, "table", label)
     html = df.to_html(index=index, escape=True, na_rep=na_rep, classes="ecd-table", border=0)
     shown = df.reset_index() if index else df
     cells = json.loads(shown.astype(object).where(shown.notna(), None).to_json(orient="split", index=False, force_ascii=False))
-    meta = {META_KEY: {"kind": "table", "label": label, "caption": caption, "source": source}}
+    meta = {META_KEY: {"kind": "table", "label": label, "caption": caption, "source": plain, "sources": sources}}
     _publish({"text/html": html, MIME_TABLE: cells, "text/plain": f"[{label}] {caption}"}, meta)

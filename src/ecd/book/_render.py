@@ -77,9 +77,54 @@ def number_items(items: list, chapter_number: int, start: dict | None = None) ->
     return numbers
 
 
-def item_html(it: dict, anchor: str) -> str:
+def register(cites: dict | None, kind: str, key: str, fields: dict | None = None) -> int:
+    """Number a publication (``kind="pub"``) or references.bib entry (``"bib"``) in the chapter's 参考文献."""
+    if cites is None:
+        return 0
+    entry = (kind, key)
+    if entry not in cites["order"]:
+        cites["order"].append(entry)
+        if kind == "pub":
+            cites.setdefault("pubs", {})[key] = fields or {}
+    return cites["order"].index(entry) + 1
+
+
+def ref_anchor(kind: str, key: str) -> str:
+    return f"ref-{key}" if kind == "bib" else f"ref-pub-{key}"
+
+
+def _check_bib(key: str, cites: dict | None, where: str) -> None:
+    if cites is not None and key not in cites["entries"]:
+        raise BuildError(f"{where}: citation {key!r} is not in chapters/references.bib")
+
+
+def source_html(it: dict, cites: dict | None, where: str = "") -> str:
+    """The 数据来源 line: each publication of the rows drawn once, GB/T 7714, linked to the 参考文献."""
+    from ecd.book._bib import format_gbt7714, format_publication
+
+    src = it.get("sources")
+    if not src:  # an output written before sources were structured: its text, without a doubled lead
+        return _esc(re.sub(r"^\s*数据来源\s*[:：]\s*", "", str(it.get("source", ""))))
+    parts = []
+    for p in src.get("pubs", []):
+        n = register(cites, "pub", p["key"], p)
+        text = format_publication(p).rstrip(".")
+        parts.append(f'<a class="cite-src" data-pub="{_esc(p["key"])}" data-rows="{int(p.get("rows", 0))}" '
+                     f'href="#{_esc(ref_anchor("pub", p["key"]))}">{_esc(text)}</a>'
+                     + (f'<sup class="cite">[{n}]</sup>' if n else ""))
+    for key in src.get("bib", []):
+        _check_bib(key, cites, where)
+        n = register(cites, "bib", key)
+        text = format_gbt7714(cites["entries"][key]).rstrip(".") if cites else key
+        parts.append(f'<a class="cite-src" data-bib="{_esc(key)}" href="#{_esc(ref_anchor("bib", key))}">{_esc(text)}</a>'
+                     + (f'<sup class="cite">[{n}]</sup>' if n else ""))
+    parts += [_esc(t) for t in src.get("text", [])]
+    return "；".join(parts)
+
+
+def item_html(it: dict, anchor: str, cites: dict | None = None, where: str = "") -> str:
     cap = f'<span class="num">{_esc(it["number"])}</span> {_esc(it["caption"])}'
-    src = f'<div class="source">数据来源：{_esc(it["source"])}</div>'
+    src = f'<div class="source">数据来源：{source_html(it, cites, where)}</div>'
     if it["kind"] == "figure":
         body = f'<img alt="{_esc(it.get("alt") or it["caption"])}" src="data:image/png;base64,{it["png"]}">'
         return f'<figure class="ecd-figure" id="{_esc(anchor)}">{body}<figcaption>{cap}</figcaption>{src}</figure>'
@@ -89,6 +134,39 @@ def item_html(it: dict, anchor: str) -> str:
               f'{it["html"]}</div>')
     return f'<div class="ecd-table-wrap" id="{_esc(anchor)}"><div class="caption">{cap}</div>{scroll}{src}</div>'
 
+
+
+def glue_title(g: dict, cites: dict | None, where: str = "") -> str:
+    """The hover of a glued number: the publications of the rows it was computed from (never its name)."""
+    from ecd.book._bib import short_publication
+
+    src = g.get("sources")
+    if not src:
+        return f"来源：{g['origin']}" if g.get("origin") else ""
+    names = []
+    for p in src.get("pubs", []):
+        register(cites, "pub", p["key"], p)
+        names.append(short_publication(p))
+    for key in src.get("bib", []):
+        _check_bib(key, cites, where)
+        register(cites, "bib", key)
+        e = cites["entries"][key] if cites else {}
+        names.append(f"{e.get('author', '')}《{e.get('title', key)}》" if e else key)
+    names += list(src.get("text", []))
+    return "来源：" + "；".join(names) if names else ""
+
+
+def reference_list(cites: dict) -> str:
+    """The chapter's 参考文献: every publication and references.bib entry cited in it, numbered in citation order."""
+    from ecd.book._bib import format_gbt7714, format_publication
+
+    items = []
+    for i, (kind, key) in enumerate(cites["order"], start=1):
+        text = format_gbt7714(cites["entries"][key]) if kind == "bib" else format_publication(cites["pubs"][key])
+        items.append(f'<li id="{_esc(ref_anchor(kind, key))}">[{i}] {_esc(text)}</li>')
+    if not items:
+        return ""
+    return f'<section class="references"><h2>参考文献</h2><ol class="bib">{"".join(items)}</ol></section>'
 
 
 def references(prose: str) -> list[tuple[int, str, str]]:
@@ -128,6 +206,10 @@ def check_placeholders(prose: str, glue: dict, external: dict, prose_path: str) 
 
 def _glued_span(g: dict, title: str, chapter: str | None = None) -> str:
     data = f' data-chapter="{_esc(chapter)}"' if chapter else ""
+    src = g.get("sources") or {}
+    refs = [ref_anchor("pub", p["key"]) for p in src.get("pubs", [])] + [ref_anchor("bib", k) for k in src.get("bib", [])]
+    if refs:
+        data += f' data-refs="{_esc(" ".join(refs))}"'
     return (f'<span class="glued" data-name="{_esc(g["name"])}"{data} title="{_esc(title)}">'
             f'{_esc(g["text"])}</span>')
 
@@ -155,10 +237,10 @@ def substitute(text: str, glue: dict, refs: dict, where: str, cites: dict | None
         chapter, name = m.group(1), m.group(2)
         if chapter is None:
             g = glue[name]
-            return _glued_span(g, f"来源：{g['origin']}" if g.get("origin") else "由本章笔记本计算")
+            return _glued_span(g, glue_title(g, cites, where) or "由本章计算")
         g, label = external[chapter]["glue"][name], external[chapter]["label"]
-        title = f"来源：{g['origin']}（由{label}计算）" if g.get("origin") else f"由{label}计算"
-        return _glued_span(g, title, chapter)
+        title = glue_title(g, cites, where)
+        return _glued_span(g, f"{title}（由{label}计算）" if title else f"由{label}计算", chapter)
 
     text = _PLACEHOLDER.sub(glue_sub, text)
     text = _XREF.sub(lambda m: f'<a class="xref" href="#{_esc(refs[m.group(1)][1])}">{_esc(refs[m.group(1)][0])}</a>', text)
@@ -167,10 +249,8 @@ def substitute(text: str, glue: dict, refs: dict, where: str, cites: dict | None
             key = m.group(1)
             if key not in cites["entries"]:
                 raise BuildError(f"{where}: citation [@{key}] is not in chapters/references.bib")
-            if key not in cites["order"]:
-                cites["order"].append(key)
-            n = cites["order"].index(key) + 1
-            return f'<sup class="cite"><a href="#ref-{_esc(key)}">[{n}]</a></sup>'
+            n = register(cites, "bib", key)
+            return f'<sup class="cite"><a href="#{_esc(ref_anchor("bib", key))}">[{n}]</a></sup>'
 
         text = _CITE.sub(cite_sub, text)
     return text
@@ -199,7 +279,8 @@ def compose(prose: str, outputs: Outputs, refs: dict, anchors: dict, where: str,
 
     def add_item(it):
         cell = nbformat.v4.new_code_cell("")
-        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": item_html(it, anchors[it["label"]])})]
+        cell.outputs = [nbformat.v4.new_output("display_data",
+                                               data={"text/html": item_html(it, anchors[it["label"]], cites, where)})]
         nb.cells.append(cell)
 
     for line in prose.splitlines():

@@ -56,8 +56,8 @@ def latest(df: pd.DataFrame, by=("indicator", "geo"), *, year: str = "year", val
     Returns
     -------
     LatestResult
-        ``.tidy()``: the ``by`` columns, ``year, value``, ``source_id`` (when the
-        input has it), ``n_years`` and ``first_year``; ``.wide()`` a display
+        ``.tidy()``: the ``by`` columns, ``year, value``, ``source_id`` and
+        ``publication`` (when the input has them), ``n_years`` and ``first_year``; ``.wide()`` a display
         table "value（year）".
 
     Raises
@@ -82,7 +82,8 @@ def latest(df: pd.DataFrame, by=("indicator", "geo"), *, year: str = "year", val
     d = _drop_missing(df, [year, value], missing, "latest")
     if until is not None:
         d = d[d[year] <= until]
-    keep = by + [year, value] + (["source_id"] if "source_id" in d.columns and "source_id" not in by else [])
+    # origins travel with the rows: the source and the original publication of each latest value
+    keep = by + [year, value] + [c for c in ("source_id", "publication") if c in d.columns and c not in by]
     d = d[keep]
     key = by + [year]
     dup = d.duplicated(key, keep=False)
@@ -97,7 +98,7 @@ def latest(df: pd.DataFrame, by=("indicator", "geo"), *, year: str = "year", val
                             "'source_id') to by=, or filter the frame first.")
         d = d.drop_duplicates(key, keep="first")
     if d.empty:
-        cols = by + [year, value] + (["source_id"] if "source_id" in keep else []) + ["n_years", "first_year"]
+        cols = by + [year, value] + [c for c in ("source_id", "publication") if c in keep] + ["n_years", "first_year"]
         return LatestResult(pd.DataFrame(columns=cols), tuple(by))
     g = d.groupby(by, sort=True, dropna=False)
     stats = g[year].agg(n_years="nunique", first_year="min")

@@ -321,3 +321,42 @@ def retrievals() -> pd.DataFrame:
     ['publication', 'url', 'kind', 'accessed', 'trust', 'note', 'rows', 'file']
     """
     return _processed_table("retrievals")
+
+
+def target_rows(targets) -> pd.DataFrame:
+    """The warehouse rows behind catalog target entries (``ecd.catalog.indicator(c)["targets"]``).
+
+    A target entry names its target code, geo and year; its row carries the
+    publication of the policy that set it, so ``source=target_rows(...)`` cites
+    the policy documents.
+
+    Parameters
+    ----------
+    targets : list of dict or DataFrame
+        Target entries with ``code``, ``geo`` and ``year``, or the rows of
+        :func:`ecd.compare.target_check` (``target_code, target_geo, target_year``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry found (as :func:`load` returns them).
+
+    Examples
+    --------
+    >>> import ecd
+    >>> t = [e for e in ecd.catalog.indicator("u5mr")["targets"] if e["year"] == 2025]
+    >>> sorted(ecd.data.target_rows(t)["indicator"])
+    ['hcaip2025_target_max_u5mr']
+    """
+    if isinstance(targets, pd.Series):
+        targets = targets.to_frame().T
+    if isinstance(targets, pd.DataFrame):
+        targets = targets.rename(columns={"target_code": "code", "target_geo": "geo", "target_year": "year"})
+        targets = targets[[c for c in ("code", "geo", "year") if c in targets]].to_dict("records")
+    entries = [t for t in (targets or []) if isinstance(t, dict)]
+    if not entries:
+        return warehouse().iloc[:0][WAREHOUSE_COLUMNS].reset_index(drop=True)
+    rows = load(sorted({t["code"] for t in entries}), resolve="all")
+    keys = {(t["code"], t.get("geo", "CN"), int(t["year"])) for t in entries}
+    mask = [(i, g, int(y)) in keys for i, g, y in zip(rows["indicator"], rows["geo"], rows["year"])]
+    return rows[mask].reset_index(drop=True)

@@ -44,6 +44,10 @@ REQUIRED_PUBLICATION_FIELDS = ("type", "author", "title", "year")
 RETRIEVAL_KINDS = ("official", "repost", "mirror", "repository", "abstract")
 RETRIEVAL_FIELDS = ("publication", "url", "kind", "accessed", "trust", "note", "rows")
 LANGS = ("zh", "en")
+# Chinese labels for the data appendix
+TRUST_ZH = {"high": "高", "medium-high": "中高", "medium": "中", "medium-low": "中低", "low": "低"}
+RETRIEVAL_KIND_ZH = {"official": "官方原文", "repost": "转载", "mirror": "镜像或转载站", "repository": "代码库",
+                     "abstract": "摘要或索引"}
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 

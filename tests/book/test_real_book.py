@@ -273,3 +273,79 @@ def test_overview_leads_with_preface_findings_linking_chapters_and_recommendatio
     text = re.sub(r"<[^>]+>", "", recs)
     for word in ("建议", "投入", "财政", "普惠", "养育照护"):
         assert word in text, word
+
+
+# ---------------------------------------------------------------- issue 13: citations as a book prints them
+_CHAPTER_SKIP = ("status.html", "changes.html", "index.html", "print.html")
+
+
+def _main(html: str) -> str:
+    return html.split("<main>", 1)[1].split("</main>", 1)[0] if "<main>" in html else html
+
+
+def _retrieval_record(main: str) -> str:
+    """The data appendix's 数据获取记录 is the one place that lists retrieval copies (their addresses)."""
+    return re.sub(r'<div class="ecd-table-wrap" id="tbl-retrievals">.*?</table>.*?</div></div>', " ", main, flags=re.S)
+
+
+def test_no_url_and_no_code_name_in_any_chapter_body(real_book):
+    import json
+
+    home, _ = real_book
+    numbers = json.loads((home / "build" / "current" / "numbers.json").read_text(encoding="utf-8"))
+    glue_names = {}
+    for key in numbers:
+        chapter, name = key.split(":", 1)
+        glue_names.setdefault(chapter.split("--")[0], set()).add(name)
+    import ecd.data
+
+    pub_keys = set(ecd.data.publications()["publication"])
+    for name, html in _pages(home).items():
+        if name in _CHAPTER_SKIP:
+            continue
+        main = _retrieval_record(_main(html))
+        shown = re.sub(r"<[^>]+>", " ", main)
+        shown += " " + " ".join(re.findall(r'title="([^"]*)"', main))  # hovers are read too
+        urls = re.findall(r"https?://\S{0,40}|www\.\S{0,40}|\b[\w-]+\.(?:com|cn|org|net|gov)\b/?", shown)
+        assert not urls, (name, urls[:3])
+        code_like = {n for n in glue_names.get(name[:-5], set()) if "_" in n} | pub_keys
+        found = sorted(n for n in code_like if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", shown))
+        assert not found, (name, found[:5])
+        assert "数据来源：数据来源" not in shown and "来源：来源" not in shown, name
+
+
+def test_captions_cite_only_publications_of_rows_they_draw(real_book):
+    import ecd.data
+
+    home, _ = real_book
+    pubs = ecd.data.publications().set_index("publication")
+    rows = ecd.data.load(list(ecd.data.catalog()["code"]), resolve="all")
+    n_rows = rows["publication"].value_counts()
+    checked = 0
+    for name, html in _pages(home).items():
+        if name in _CHAPTER_SKIP:
+            continue
+        for block in re.findall(r'<div class="source">.*?</div>', html, flags=re.S):
+            for key, n in re.findall(r'data-pub="([^"]+)" data-rows="(\d+)"', block):
+                checked += 1
+                # cited because rows of it were drawn, and the warehouse has that many rows of it
+                assert key in pubs.index and 1 <= int(n) <= n_rows.get(key, 0), (name, key, n)
+            cited = re.findall(r'data-pub="([^"]+)"', block)
+            assert len(cited) == len(set(cited)), (name, cited)  # each publication once
+            assert "http" not in block and "⟦" not in block, name
+    assert checked > 50
+
+
+def test_bibliography_lists_every_cited_publication_and_only_those(real_book):
+    home, _ = real_book
+    for name, html in _pages(home).items():
+        if name in _CHAPTER_SKIP:
+            continue
+        main = _main(html)
+        refs = re.findall(r'<section class="references">.*?</section>', main, flags=re.S)
+        listed = set(re.findall(r'<li id="(ref-[^"]+)"', refs[0])) if refs else set()
+        body = main.replace(refs[0], " ") if refs else main
+        cited = set(re.findall(r'href="#(ref-[^"]+)"', body))
+        for spans in re.findall(r'data-refs="([^"]+)"', body):
+            cited |= set(spans.split())
+        assert listed == cited, (name, sorted(listed - cited)[:3], sorted(cited - listed)[:3])

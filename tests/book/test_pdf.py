@@ -83,9 +83,6 @@ def test_real_book_pdf_is_a_book(real_book_pdf):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="source lines of ten and more lines (retrieval addresses) push a figure or a table "
-                                       "row onto the next page after a spilled tail (p. 76 after 表 7-4; the sources table "
-                                       "in the appendix); the mark goes when the short GB/T 7714 source lines land (W-data)")
 def test_real_book_pages_are_at_least_a_fifth_full(real_book_pdf):
     home, _, _ = real_book_pdf
     assert not underfilled(read(home / "build" / "current" / "book.pdf"))

@@ -91,6 +91,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return book.status_cli(args)
 
 
+def _cmd_docx(args: argparse.Namespace) -> int:
+    from ecd import book
+
+    return book.docx_cli(args)
+
+
 def _cmd_diff(args: argparse.Namespace) -> int:
     from ecd import book
 
@@ -160,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("--param", action="append", default=[], metavar="CHAPTER.NAME=VALUE")
         b.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
         if name == "build":
+            b.add_argument("--docx", action="store_true",
+                           help="also write the Word manuscript: book.docx and docx/<chapter>.docx in the release")
             b.add_argument("--review", action="store_true",
                            help="the board's working copy in build/review/: 审阅 banners and reviewers' margin notes "
                                 "(nothing published, no PDF)")
@@ -176,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="fresh/stale per target")
     s.add_argument("--why", action="store_true")
     s.set_defaults(func=_cmd_status)
+
+    w = sub.add_parser("docx", help="the Word manuscript of build/current (book.docx + one DOCX per chapter)")
+    w.add_argument("-o", "--output", default=None, help="folder (default build/docx)")
+    w.set_defaults(func=_cmd_docx)
 
     from ecd.book._review import add_parser as _review_parser
 

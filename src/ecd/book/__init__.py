@@ -84,7 +84,7 @@ def build_cli(args) -> int:
     res = _b(jobs=args.jobs, only=args.only, force=args.force, keep_going=args.keep_going, timeout=args.timeout,
              overrides=_overrides(args.param), publish=not (args.no_publish or review), render=args.render,
              wait=args.wait, executor=args.executor, scheduler=args.scheduler,
-             pdf=False if (args.no_pdf or review) else None)
+             pdf=False if (args.no_pdf or review) else None, docx=getattr(args, "docx", False))
     if review:
         from ecd import paths
         from ecd.book._review import write_review_site
@@ -130,4 +130,23 @@ def diff_cli(args) -> int:
                                    + diff_html(d) + "</body></html>", encoding="utf-8")
     print(f"{len(d['numbers'])} number(s), {len(d['table_cells'])} table cell(s), {len(d['figures_changed'])} figure(s) changed; "
           f"written to {out}")
+    return 0
+
+
+def docx_cli(args) -> int:
+    """``ecd docx``: the Word manuscript of the current edition (``build/current``), without building."""
+    from pathlib import Path
+
+    from ecd import paths
+    from ecd.book._docx import cached_notebooks, write_docx
+    from ecd.book._manifest import load_manifest
+    from ecd.book._publish import current_release
+    from ecd.errors import ConfigError
+
+    site = current_release()
+    if site is None:
+        raise ConfigError("no current edition: run `ecd build` first (or `ecd build --docx`)")
+    m = load_manifest()
+    out = Path(args.output) if args.output else paths.build_dir() / "docx"
+    write_docx(site, m, notebooks=cached_notebooks(m), out=out, log=print)
     return 0

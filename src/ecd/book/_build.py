@@ -281,7 +281,8 @@ def _chapter_title(c: Chapter) -> str:
 # ----------------------------------------------------------------------------- build
 def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = False, timeout: int | None = None,
           overrides: dict | None = None, publish: bool = True, render: bool = True, wait: bool = False,
-          executor: str = "local", scheduler: str | None = None, pdf: bool | None = None, log=None) -> BuildResult:
+          executor: str = "local", scheduler: str | None = None, pdf: bool | None = None, docx: bool = False,
+          log=None) -> BuildResult:
     """Build the book; see the module docstring and README for the exit codes."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     _cache.reset()
@@ -294,11 +295,11 @@ def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = Fal
     with BuildLock(run_id, wait=wait, log=log):
         return _build_locked(m, run_id, jobs=jobs, only=set(only), refs=refs, force=force, keep_going=keep_going,
                              timeout=timeout, publish=publish, render=render, executor=executor,
-                             scheduler=scheduler, pdf=pdf, log=log)
+                             scheduler=scheduler, pdf=pdf, docx=docx, log=log)
 
 
 def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_going, timeout, publish, render, executor,
-                  scheduler, pdf, log) -> BuildResult:
+                  scheduler, pdf, log, docx=False) -> BuildResult:
     t_start = time.monotonic()
     cited = _cited_groups(m, only, refs) if only else set()  # run too (unless cached): their numbers are cited
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -411,7 +412,8 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
     if render and all(c.id in executed for c in m.chapters) and not force:
         site_key = _cache.combine({"render": [_render_key(m, [c for c in m.chapters if c.group == g], keys)
                                               for g in m.groups],
-                                   "manifest": _cache.hash_path(m.path), "pdf": str(pdf)})
+                                   "manifest": _cache.hash_path(m.path), "pdf": str(pdf),
+                                   **({"docx": True} if docx else {})})
         if publish and prev is not None and (prev / "site.key").exists() and (prev / "site.key").read_text() == site_key:
             shutil.rmtree(run_dir, ignore_errors=True)
             result.published, result.release = False, str(prev.relative_to(paths.build_dir().resolve()))
@@ -535,6 +537,10 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
             msg = write_pdf(site, m, toc, page_bodies, log)
             if msg:
                 result.messages.append(msg)
+        if docx:
+            from ecd.book._docx import write_docx
+
+            write_docx(site, m, notebooks=list(executed.values()), log=log)
         _write_index(site, m, toc, run_id, records)  # after the PDF, so it can link to it
 
     # 5. publish
@@ -588,7 +594,8 @@ def _write_index(site: Path, m: Manifest, toc: list, run_id: str, records: dict)
     body = (f'<h1 class="chapter-title">{html.escape(m.book["title"])}</h1>{sub}'
             f'<p>{html.escape(m.book["edition"])} 年版 · {html.escape(m.book.get("publisher", ""))}</p>'
             f'<h2>目录</h2><ul class="index-toc">{rows}</ul>'
-            '<p><a href="changes.html">与上一版本相比的变化</a></p>')
+            '<p><a href="changes.html">与上一版本相比的变化</a></p>'
+            + ('<p><a href="book.docx">Word 书稿（book.docx）</a></p>' if (site / "book.docx").exists() else ""))
     write_page(site, "index.html", m, toc, None, "目录", body, _footer(m, None, run_id, {}), (site / "book.pdf").exists(),
                description=m.book.get("subtitle", ""), share_title=f"{m.book['title']}（{m.book['edition']} 年版）")
 

@@ -18,6 +18,8 @@ from ecd.errors import ParameterError
 
 MIME_GLUE = "application/vnd.ecd.glue+json"
 MIME_TABLE = "application/vnd.ecd.table+json"
+MIME_PRINT_PNG = "application/vnd.ecd.print-png"  # the figure at PRINT_DPI, for the Word manuscript and print
+PRINT_DPI = 300
 META_KEY = "ecd"
 
 _LABEL_PREFIX = {"figure": "fig-", "table": "tbl-"}
@@ -162,11 +164,14 @@ def figure(fig, *, label: str, caption: str, source, alt: str | None = None) -> 
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
+    hi = io.BytesIO()  # print resolution, kept beside the screen image (the web pages embed only the latter)
+    fig.savefig(hi, format="png", dpi=PRINT_DPI, metadata={"Software": None})
     plt.close(fig)
     png = base64.b64encode(buf.getvalue()).decode("ascii")
     meta = {META_KEY: {"kind": "figure", "label": label, "caption": caption, "source": plain, "sources": sources,
                        "alt": alt or caption, "overlaps": overlaps}}
-    _publish({"image/png": png, "text/plain": f"[{label}] {caption}"}, meta)
+    _publish({"image/png": png, MIME_PRINT_PNG: base64.b64encode(hi.getvalue()).decode("ascii"),
+              "text/plain": f"[{label}] {caption}"}, meta)
 
 
 def table(df, *, label: str, caption: str, source, index: bool = False, na_rep: str = "—") -> None:

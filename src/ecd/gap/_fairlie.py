@@ -85,6 +85,13 @@ def fairlie(df, formula: str, group: str, design=None, reference: str = "pooled"
     >>> r.tidy()["component"].tolist()
     ['gap', 'explained', 'unexplained', 'explained']
     """
+    from ecd.survey._glm import one_blas_thread
+
+    with one_blas_thread():
+        return _fairlie(df, formula, group, design, reference, draws, order, random_state, na, conf_level)
+
+
+def _fairlie(df, formula, group, design, reference, draws, order, random_state, na, conf_level):
     if reference not in FAIRLIE_REFERENCES:
         raise ParameterError("reference", f"got {reference!r}; expected one of {FAIRLIE_REFERENCES}.")
     if order not in ("random", "fixed"):

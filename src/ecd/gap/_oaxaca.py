@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ecd.errors import ParameterError
+from ecd.errors import ModelError, ParameterError
 from ecd.gap._common import check_groups, frame, rao_wu_multipliers, resolve_data
 from ecd.survey._formula import check_rank
 
@@ -236,6 +236,15 @@ def oaxaca(df, formula: str, group: str, design=None, reference: str = "pooled",
     ...      t.query("component == 'gap'")["estimate"].iloc[0]))
     True
     """
+    from ecd.survey._glm import one_blas_thread
+
+    with one_blas_thread():
+        return _oaxaca(df, formula, group, design, reference, threefold, normalize, group_weights, draws,
+                       random_state, na, conf_level)
+
+
+def _oaxaca(df, formula, group, design, reference, threefold, normalize, group_weights, draws, random_state,
+            na, conf_level):
     data, w_all = resolve_data(df, design)
     refs = list(REFERENCES)
     weights = {"group0": 1.0, "group1": 0.0, "reimers": 0.5, "cotton": "cotton", "neumark": "neumark",
@@ -304,6 +313,8 @@ def oaxaca(df, formula: str, group: str, design=None, reference: str = "pooled",
 
 
 def _bootstrap(layout, data, X, y, g, w, rows, terms, formula, design, draws, random_state):
+    """Bootstrap replicates of every number: row (or PSU) multipliers per draw, all fits of
+    a batch of draws from one product with the rows' cross-products."""
     rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
     if isinstance(draws, int | np.integer) and not isinstance(draws, bool):
         if draws < 2:
@@ -317,21 +328,73 @@ def _bootstrap(layout, data, X, y, g, w, rows, terms, formula, design, draws, ra
         if given.min() < 0 or given.max() >= len(data):
             raise ParameterError("draws", "row positions must lie in 0 .. len(df) - 1 (0-based).")
         n_draws = given.shape[0]
-    out = []
-    if design is not None and given is None:
-        mult_rows = None
-        for _ in range(n_draws):
-            mult_rows = rao_wu_multipliers(design, rng)[rows]
-            out.append(layout.values(_parameters(X, y, g, w * mult_rows, terms, formula)[0]))
-        return np.vstack(out), f"bootstrap (Rao-Wu, {n_draws} draws)"
-    used = np.full(len(data), -1)
-    used[rows] = np.arange(len(rows))
-    for r in range(n_draws):
+    rao_wu = design is not None and given is None
+
+    def multipliers(r):
+        if rao_wu:
+            return rao_wu_multipliers(design, rng)[rows]
         pos = given[r] if given is not None else rng.integers(0, len(data), len(data))
-        k = used[pos]
-        k = k[k >= 0]
-        out.append(layout.values(_parameters(X[k], y[k], g[k], w[k], terms, formula)[0]))
-    return np.vstack(out), f"bootstrap ({n_draws} draws)"
+        return np.bincount(pos, minlength=len(data))[rows].astype(float)
+
+    sums = _BatchSums(X, y, g)
+    out = []
+    batch = max(1, min(n_draws, 2_000_000 // max(len(y), 1)))
+    for start in range(0, n_draws, batch):
+        k = min(batch, n_draws - start)
+        Wb = np.empty((len(y), k))
+        for j in range(k):
+            Wb[:, j] = w * multipliers(start + j)
+        for theta in sums.thetas(Wb, formula):
+            out.append(layout.values(theta))
+    what = f"Rao-Wu, {n_draws} draws" if rao_wu else f"{n_draws} draws"
+    return np.vstack(out), f"bootstrap ({what})"
+
+
+class _BatchSums:
+    """Weighted sums of the rows' cross-products ``[X, y, 1][X, y, 1]'`` per group, for many weight
+    vectors at once: every regression and mean of the decomposition follows from them."""
+
+    def __init__(self, X, y, g):
+        from ecd.survey._formula import _row_major
+
+        n, p = X.shape
+        self.p = p
+        U = _row_major(np.column_stack([X, y, np.ones(n)]))
+        q = p + 2
+        self.iu = np.triu_indices(q)
+        self.q = q
+        self.UU = np.ascontiguousarray(U[:, self.iu[0]] * U[:, self.iu[1]])  # n x q(q+1)/2, row-major for BLAS
+        self.gA = (g == 0).astype(float)
+        self.gB = (g == 1).astype(float)
+
+    def _unpack(self, flat):
+        S = np.zeros((self.q, self.q))
+        S[self.iu] = flat
+        return S + np.triu(S, 1).T
+
+    def thetas(self, Wb, formula):
+        from ecd.survey._glm import _solve
+
+        p = self.p
+        SA = (Wb * self.gA[:, None]).T @ self.UU
+        SB = (Wb * self.gB[:, None]).T @ self.UU
+        for r in range(Wb.shape[1]):
+            A, B = self._unpack(SA[r]), self._unpack(SB[r])
+            WA, WB = A[p + 1, p + 1], B[p + 1, p + 1]
+            try:
+                bA = _solve(A[:p, :p], A[:p, p])
+                bB = _solve(B[:p, :p], B[:p, p])
+                P = A + B
+                bP = _solve(P[:p, :p], P[:p, p])
+                M = np.zeros((p + 1, p + 1))
+                M[:p, :p] = P[:p, :p]
+                M[:p, p] = M[p, :p] = B[:p, p + 1]
+                M[p, p] = WB
+                bC = _solve(M, np.concatenate([P[:p, p], [B[p, p + 1]]]))
+            except np.linalg.LinAlgError:
+                raise ModelError(f"bootstrap draw {r + 1} of {formula!r} leaves a term without variation in a "
+                                 "group (a rare category drawn out); use fewer categories or more rows.") from None
+            yield np.concatenate([A[:p, p + 1] / WA, B[:p, p + 1] / WB, bA, bB, bP, bC[:p], [WA / (WA + WB)]])
 
 
 @dataclass(frozen=True, eq=False)

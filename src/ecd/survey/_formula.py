@@ -102,20 +102,31 @@ def model_frame(formula: str, data: pd.DataFrame, na: str = "raise", name: str =
         raise DataError(f"the response {response!r} of {formula!r} must be numeric or boolean (0/1 for "
                         f"binomial); it expands to {list(lhs.columns)}. Recode it as numbers first.")
     y = np.asarray(lhs.iloc[:, 0], dtype=float)
-    X = np.asarray(rhs, dtype=float)
+    X = _row_major(np.asarray(rhs, dtype=float))  # the cross-products run over row blocks
     if X.shape[1] == 0:
         raise ParameterError(name, f"{formula!r} has no term on the right-hand side.")
-    return ModelFrame(y=y, X=np.ascontiguousarray(X), terms=tuple(map(str, rhs.columns)),
+    return ModelFrame(y=y, X=X, terms=tuple(map(str, rhs.columns)),
                       spec=rhs.model_spec, response=response, rows=rows, variables=tuple(used))
 
 
-def check_rank(X: np.ndarray, w: np.ndarray, terms, formula: str) -> None:
+def _row_major(a: np.ndarray, chunk: int = 1 << 14) -> np.ndarray:
+    """A row-major copy of a (column-major) matrix, block by block (faster than one transpose)."""
+    if a.flags["C_CONTIGUOUS"]:
+        return a
+    out = np.empty(a.shape)
+    for s in range(0, len(a), chunk):
+        out[s:s + chunk] = a[s:s + chunk]
+    return out
+
+
+def check_rank(X: np.ndarray, w: np.ndarray, terms, formula: str, A: np.ndarray | None = None) -> None:
     """Raise :class:`ModelError` naming the terms that are linear combinations of others.
 
     R's ``glm`` would report ``NA`` for them; here a singular design matrix is
     an error so that no coefficient is silently dropped.
     """
-    A = (X * w[:, None]).T @ X
+    if A is None:
+        A = (X.T * w) @ X
     d = np.sqrt(np.diag(A))
     zero = d == 0
     if zero.any():

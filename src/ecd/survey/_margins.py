@@ -85,7 +85,8 @@ def margins(fit, var: str, vce: str, conf_level: float) -> "MarginsResult":
         return _finish(var, vce, names, kind, levels, est, V, design.df, conf_level)
     # influence of each estimate: the sample mean part and the coefficient part
     mean_part = np.vstack([w * (p - e) / W for p, e in zip(preds, est)])
-    coef_part = G @ fit._infl.T
+    score, Ainv = fit._infl
+    coef_part = (G @ Ainv) @ (fit._frame.X.T * score)
     if vce == "unconditional":
         V = design._influence_vcov(mean_part + coef_part, rows)
     elif vce == "svypredmeans":

@@ -163,3 +163,15 @@ def test_bad_replicate_input():
         ReplicateDesign(data, repweights="rw[0-9]+", weights="pw", type="Fay")
     with pytest.raises(ParameterError, match="matches no column"):
         ReplicateDesign(data, repweights="repw[0-9]+", weights="pw", type="JK1")
+
+
+def test_replicate_glm_margins_are_recomputed_per_replicate():
+    d = build("rep_jk1")
+    fit = glm("sch_wide ~ ell + meals + stype", d, family="binomial")
+    m = fit.margins("stype").tidy()
+    assert m["term"].tolist()[:3] == ["stype=E", "stype=H", "stype=M"]
+    # the point estimates do not depend on how the variance is estimated
+    data = pd.read_csv(REF / "rep_jk1_input.csv")
+    taylor = glm("sch_wide ~ ell + meals + stype", Design(data, weights="pw"), family="binomial").margins("stype").tidy()
+    assert_allclose(m["estimate"], taylor["estimate"], rtol=1e-10)
+    assert (m["se"] > 0).all() and m["df"].iloc[0] == d.df

@@ -165,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("--timeout", type=int, default=None, help="seconds per notebook")
         b.add_argument("--param", action="append", default=[], metavar="CHAPTER.NAME=VALUE")
         b.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
+        b.add_argument("--profile", action="store_true",
+                       help="print where the time went (kernel starts, execution, render, PDF)")
         if name == "build":
             b.add_argument("--docx", action="store_true",
                            help="also write the Word manuscript: book.docx and docx/<chapter>.docx in the release")

@@ -85,6 +85,10 @@ def build_cli(args) -> int:
              overrides=_overrides(args.param), publish=not (args.no_publish or review), render=args.render,
              wait=args.wait, executor=args.executor, scheduler=args.scheduler,
              pdf=False if (args.no_pdf or review) else None, docx=getattr(args, "docx", False))
+    if getattr(args, "profile", False):
+        from ecd.book._progress import profile_report
+
+        print(profile_report(res.timings, res.chapters, sum(res.timings.values())))
     if review:
         from ecd import paths
         from ecd.book._review import write_review_site

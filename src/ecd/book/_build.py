@@ -107,6 +107,9 @@ class ChapterState:
     cache_hit: bool = False
     error: str | None = None
     notebook: str | None = None
+    kernels: int = 0  # kernels started for this notebook (0: it ran in a warm kernel, or came from the cache)
+    kernel_seconds: float | None = None  # starting its kernel (and papermill's setup before the first cell)
+    exec_seconds: float | None = None  # executing its cells
 
 
 @dataclass
@@ -118,6 +121,7 @@ class BuildResult:
     chapters: list = field(default_factory=list)
     fallbacks: list = field(default_factory=list)
     messages: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)  # wall seconds per phase (ecd build --profile)
 
 
 def _sanitize(text: str | None) -> str | None:
@@ -284,6 +288,7 @@ def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = Fal
           executor: str = "local", scheduler: str | None = None, pdf: bool | None = None, docx: bool = False,
           log=None) -> BuildResult:
     """Build the book; see the module docstring and README for the exit codes."""
+    tty = log is None  # our own messages on stderr: a progress bar when it is a terminal
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     _cache.reset()
     m = load_manifest(overrides=overrides)
@@ -295,11 +300,11 @@ def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = Fal
     with BuildLock(run_id, wait=wait, log=log):
         return _build_locked(m, run_id, jobs=jobs, only=set(only), refs=refs, force=force, keep_going=keep_going,
                              timeout=timeout, publish=publish, render=render, executor=executor,
-                             scheduler=scheduler, pdf=pdf, docx=docx, log=log)
+                             scheduler=scheduler, pdf=pdf, docx=docx, log=log, tty=tty)
 
 
 def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_going, timeout, publish, render, executor,
-                  scheduler, pdf, log, docx=False) -> BuildResult:
+                  scheduler, pdf, log, docx=False, tty=False) -> BuildResult:
     t_start = time.monotonic()
     cited = _cited_groups(m, only, refs) if only else set()  # run too (unless cached): their numbers are cited
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -307,6 +312,12 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
     run_dir = paths.runs_dir() / run_id
     (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     result = BuildResult(run_id=run_id, exit_code=EXIT_OK, published=False, release=None)
+    clock = [t_start]
+
+    def mark(phase: str) -> None:  # the wall time since the previous mark goes to ``phase`` (--profile)
+        now = time.monotonic()
+        result.timings[phase] = result.timings.get(phase, 0.0) + now - clock[0]
+        clock[0] = now
 
     # 1. data steps (the warehouse) before any notebook reads it
     step_keys = data_step_keys(m)
@@ -319,6 +330,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
             data.build()
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.write_text(step_keys[d.id])
+    mark("data")
 
     # 2. plan: keys, cache hits, tasks
     states = {c.id: ChapterState(c.id, c.group) for c in m.chapters}
@@ -341,7 +353,9 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
             continue
         tasks.append({"id": c.id, "group": c.group, "after": list(c.after), "notebook": str(home / c.notebook),
                       "output": str(out), "params": c.params, "cwd": str(home), "key": key,
-                      "timeout": timeout or c.timeout, "env": {"ECD_HOME": str(home)}})
+                      "timeout": timeout or c.timeout, "env": {"ECD_HOME": str(home)},
+                      "batch": c.group if c.section else None})  # a foreach chapter's sections share warm kernels
+    mark("plan")
 
     # 3. execute in dependency order
     total = len(tasks)
@@ -349,7 +363,10 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
     waiting = list(tasks)
     failed_groups: set = set()
     stop = {"flag": False}
-    counter = {"n": 0}
+    from ecd.book._progress import Progress, notebook_times, previous_seconds
+
+    progress = Progress([t["id"] for t in tasks], jobs, log, previous_seconds(paths.build_dir() / "status.json"),
+                        tty=None if tty else False)
 
     def ready() -> list[dict]:
         if stop["flag"]:
@@ -360,10 +377,13 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
         return out
 
     def on_done(r: dict) -> None:
-        counter["n"] += 1
         st = states[r["id"]]
         st.seconds = r["seconds"]
         st.notebook = f"runs/{run_id}/notebooks/{r['id']}.ipynb"
+        st.kernels = r.get("kernels", 1)
+        times = notebook_times(run_dir / "notebooks" / f"{r['id']}.ipynb")
+        st.exec_seconds = times.get("execution")
+        st.kernel_seconds = r["kernel_seconds"] if "kernel_seconds" in r else times.get("setup")
         group = next(c.group for c in m.chapters if c.id == r["id"])
         if r["ok"]:
             st.state = "ok"
@@ -374,12 +394,12 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
             tmp = store / f".notebook.{run_id}.tmp"
             shutil.copyfile(out, tmp)
             tmp.replace(store / "notebook.ipynb")
-            log(f"[{counter['n']}/{total}] ok      {r['id']} ({r['seconds']:.1f} s)")
+            progress.done(r["id"], r["seconds"], f"ok      {r['id']} ({r['seconds']:.1f} s)")
         else:
             st.state = "timeout" if r["timed_out"] else "failed"
             st.error = _sanitize(r["error"])
             failed_groups.add(group)
-            log(f"[{counter['n']}/{total}] FAILED  {r['id']}: {st.error}")
+            progress.done(r["id"], r["seconds"], f"FAILED  {r['id']}: {st.error}")
             if not keep_going:
                 stop["flag"] = True
         if all(states[c.id].state in ("ok", "cached") for c in m.chapters if c.group == group):
@@ -395,7 +415,9 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
         else:
             from ecd.book._execute import run_local
 
-            run_local(first, jobs, on_done, ready)
+            run_local(first, jobs, on_done, ready, on_start=progress.start)
+    progress.close()
+    mark("execute")
     for t in waiting:
         states[t["id"]].state = "not-run"
         states[t["id"]].error = "not run: an earlier chapter failed (use --keep-going to run the rest)" if stop["flag"] \
@@ -511,6 +533,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                 body = (f'<h1 class="chapter-title">第{group[0].number}章 {html.escape(group[0].title)}</h1>'
                         '<div class="banner-fallback" role="alert">本章执行失败，且没有可用的上一版本。</div>')
                 write_page(site, f"{g}.html", m, toc, g, _chapter_title(group[0]), body, _footer(m, None, run_id, {}), False)
+    mark("render")
 
     for s in states.values():
         if s.state in ("failed", "timeout", "not-run") and s.group not in required_failed and s.group not in fallbacks:
@@ -530,6 +553,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
 
         base = previous_release()
         write_changes(site, base, m, toc, run_id)
+        mark("assemble")
         want_pdf = pdf if pdf is not None else True
         if want_pdf:
             from ecd.book._pdf import write_pdf
@@ -537,10 +561,12 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
             msg = write_pdf(site, m, toc, page_bodies, log)
             if msg:
                 result.messages.append(msg)
+            mark("pdf")
         if docx:
             from ecd.book._docx import write_docx
 
             write_docx(site, m, notebooks=list(executed.values()), log=log)
+            mark("docx")
         _write_index(site, m, toc, run_id, records)  # after the PDF, so it can link to it
 
     # 5. publish
@@ -561,6 +587,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
               "required_failed": sorted(set(required_failed)), "chapters": result.chapters,
               "messages": result.messages}
     _write_status(run_dir, status, m)
+    mark("publish")
     return result
 
 

@@ -1,4 +1,4 @@
-"""Execute notebook tasks: one kernel per task in its own process group.
+"""Execute notebook tasks: one kernel per task in its own process group, or warm kernels for a foreach group.
 
 ``run_task`` is a plain function of a JSON-able task, so the same code runs in
 the local pool (threads that each wait on one worker process) and on a Dask
@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -69,19 +69,183 @@ def run_task(task: dict) -> dict:
             "error": error, "timed_out": timed_out}
 
 
-def run_local(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None], ready: Callable[[], list[dict]] | None = None) -> None:
-    """Run tasks with ``jobs`` workers; ``ready`` yields newly runnable tasks (DAG order)."""
-    pending = list(tasks)
+def _kill(pgid: int | None) -> None:
+    if pgid:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _tail(path: Path) -> str | None:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return None
+    return lines[-1] if lines else None
+
+
+def run_lane(take: Callable[[], dict | None], emit: Callable[[dict], None]) -> None:
+    """Run tasks from ``take()`` (until it returns None) in one warm kernel (:mod:`ecd.book._pool`).
+
+    ``emit`` receives ``{"event": "start", "id": …}`` when a task begins and its result dict (as
+    :func:`run_task` returns, plus ``kernels``: 1 when a kernel was started for it) when it ends.
+    A task over its timeout stops the worker and its kernel; a worker that dies fails its task;
+    either way the next task gets a fresh worker.
+    """
+    proc, stderr_path, kernel_pgid = None, None, None
+    try:
+        while True:
+            task = take()
+            if task is None:
+                break
+            if proc is None or proc.poll() is not None:
+                env = {**os.environ, **task.get("env", {})}
+                for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                    env.setdefault(k, "1")
+                env.update(MPLBACKEND="Agg", PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1")
+                stderr_path = Path(task["output"]).with_name(f".lane-{os.getpid()}-{time.monotonic_ns()}.stderr")
+                stderr_path.parent.mkdir(parents=True, exist_ok=True)
+                with open(stderr_path, "wb") as err:
+                    # unbuffered: an event line left in a read buffer would be invisible to select()
+                    proc = subprocess.Popen([sys.executable, "-m", "ecd.book._pool"], env=env, cwd=task["cwd"],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                            start_new_session=True, bufsize=0)
+                kernel_pgid = None
+            emit({"event": "start", "id": task["id"]})
+            t0 = time.monotonic()
+            kernels, kernel_seconds, timed_out, result = 0, 0.0, False, None
+            try:
+                proc.stdin.write((json.dumps(task, ensure_ascii=False) + "\n").encode("utf-8"))
+                proc.stdin.flush()
+            except OSError:
+                pass  # the worker is gone: reading below sees its end
+            timeout = task.get("timeout")
+            while result is None:
+                left = None if timeout is None else timeout - (time.monotonic() - t0)
+                if left is not None and left <= 0 or not _readable(proc.stdout, left):
+                    timed_out = True
+                    break
+                line = proc.stdout.readline()
+                if not line:
+                    break  # the worker died
+                ev = json.loads(line)
+                if ev.get("event") == "kernel":
+                    kernels += 1
+                    kernel_seconds += float(ev.get("seconds") or 0)
+                    kernel_pgid = ev.get("pid")
+                elif ev.get("event") == "done" and ev.get("id") == task["id"]:
+                    result = {"id": task["id"], "ok": bool(ev["ok"]), "seconds": ev["seconds"], "error": ev.get("error"),
+                              "timed_out": False, "kernels": kernels, "kernel_seconds": kernel_seconds}
+            if result is None:
+                _kill(kernel_pgid)
+                _kill(proc.pid)
+                proc.wait()
+                error = (f"timed out after {timeout} s (the notebook and its kernel were stopped)" if timed_out else
+                         _tail(Path(task["output"]).with_suffix(".error.txt")) or _tail(stderr_path)
+                         or f"the worker stopped with exit code {proc.returncode}")
+                result = {"id": task["id"], "ok": False, "seconds": round(time.monotonic() - t0, 2), "error": error,
+                          "timed_out": timed_out, "kernels": kernels, "kernel_seconds": kernel_seconds}
+                proc = None
+            emit(result)
+    finally:
+        if proc is not None:
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=60)
+            except (OSError, subprocess.TimeoutExpired):
+                _kill(kernel_pgid)
+                _kill(proc.pid)
+                proc.wait()
+        if stderr_path is not None:
+            stderr_path.unlink(missing_ok=True)
+
+
+def _readable(stream, timeout: float | None) -> bool:
+    import selectors
+
+    with selectors.DefaultSelector() as sel:
+        sel.register(stream, selectors.EVENT_READ)
+        return bool(sel.select(timeout))
+
+
+def run_local(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None], ready: Callable[[], list[dict]] | None = None,
+              on_start: Callable[[str], None] | None = None) -> None:
+    """Run tasks with ``jobs`` workers; ``ready`` yields newly runnable tasks (DAG order).
+
+    Tasks that share a ``batch`` key (the sections of a foreach chapter) run in warm kernels:
+    up to ``jobs`` lanes (:func:`run_lane`) take them one by one from a shared queue, so the
+    31 province sections start two kernels, not 31. ``on_start(task id)`` is called when a
+    task begins (for the progress display).
+    """
+    import collections
+    import queue
+    import threading
+
+    events: queue.Queue = queue.Queue()
+    outstanding = 0
+
+    def single(t):
+        events.put({"event": "start", "id": t["id"]})
+        try:
+            events.put(run_task(t))
+        except Exception as e:  # noqa: BLE001 — the build must hear of every task, whatever happened
+            events.put({"id": t["id"], "ok": False, "seconds": 0.0, "error": f"{type(e).__name__}: {e}", "timed_out": False})
+
+    def lane(take):
+        current = {}
+
+        def emit(ev):
+            if ev.get("event") == "start":
+                current["id"] = ev["id"]
+            else:
+                current.pop("id", None)
+            events.put(ev)
+
+        try:
+            run_lane(take, emit)
+        except Exception as e:  # noqa: BLE001
+            if "id" in current:
+                events.put({"id": current["id"], "ok": False, "seconds": 0.0, "error": f"{type(e).__name__}: {e}",
+                            "timed_out": False})
+            while (t := take()) is not None:  # the rest of the batch fails with the same cause
+                events.put({"id": t["id"], "ok": False, "seconds": 0.0, "error": f"{type(e).__name__}: {e}",
+                            "timed_out": False})
+
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(run_task, t): t for t in pending}
-        while futures:
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for f in done:
-                futures.pop(f)
-                on_done(f.result())
+        def submit(new: list[dict]) -> None:
+            nonlocal outstanding
+            batches: dict = collections.defaultdict(list)
+            for t in new:
+                outstanding += 1
+                if t.get("batch"):
+                    batches[t["batch"]].append(t)
+                else:
+                    pool.submit(single, t)
+            for ts in batches.values():
+                if len(ts) == 1:
+                    pool.submit(single, ts[0])
+                    continue
+                todo, lock = collections.deque(ts), threading.Lock()
+
+                def take(todo=todo, lock=lock):
+                    with lock:
+                        return todo.popleft() if todo else None
+
+                for _ in range(min(max(1, jobs), len(ts))):
+                    pool.submit(lane, take)
+
+        submit(list(tasks))
+        while outstanding:
+            ev = events.get()
+            if ev.get("event") == "start":
+                if on_start:
+                    on_start(ev["id"])
+                continue
+            outstanding -= 1
+            on_done(ev)
             if ready:
-                for t in ready():
-                    futures[pool.submit(run_task, t)] = t
+                submit(ready())
 
 
 def run_dask(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None], ready: Callable[[], list[dict]] | None = None,

@@ -191,9 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("-o", "--output", default=None, help="folder (default build/docx)")
     w.set_defaults(func=_cmd_docx)
 
+    from ecd.book._preview import add_parser as _preview_parser
     from ecd.book._review import add_parser as _review_parser
 
     _review_parser(sub)
+    _preview_parser(sub)
     return p
 
 

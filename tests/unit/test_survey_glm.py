@@ -129,6 +129,17 @@ def test_margins_of_a_numeric_variable_is_the_average_derivative():
     assert_allclose(ml["se"].iloc[0], lin.se[k], rtol=1e-6)
 
 
+def test_margins_of_a_0_1_column_are_those_of_the_same_factor():
+    data = pd.read_csv(REF / "child_survey.csv").assign(
+        rural=lambda d: (d["urban_rural"] == "rural").astype(int))
+    d = Design(data, strata="stratum", psu="psu", weights="weight", fpc="fpc_psu_N")
+    m01 = glm("stunted ~ rural + sex + age_group + hh_kids", d, family="binomial").margins("rural").tidy()
+    assert m01["term"].tolist() == ["rural=0", "rural=1", "rural=1 - rural=0"]
+    ref = EXPECTED[(EXPECTED["model"] == "margins_child_urban_rural") & (EXPECTED["stat"] == "unconditional_se")]
+    ref = ref.set_index("term")["value"]
+    assert_allclose(m01["se"].to_numpy(), ref[["urban", "rural", "urban - rural"]].to_numpy(), rtol=1e-9)
+
+
 # ---------------------------------------------------------------- bad input
 def test_formula_naming_a_missing_column():
     with pytest.raises(ParameterError, match="mothered"):

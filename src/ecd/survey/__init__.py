@@ -6,6 +6,13 @@ DataFrame (``variable``, the ``by`` columns, ``domain``, ``estimate, se,
 ci_low, ci_high, ci_method, df, deff, deff_replace, n``); ``result.vcov`` is
 the covariance of all estimates (domains and variables) for contrasts.
 
+Models and weights, as R ``survey``: :func:`glm` (``svyglm``: gaussian,
+binomial, poisson and their quasi families, R-like formulas, design-based
+SEs) with :meth:`GLMResult.margins` (predictive margins and average marginal
+effects); ``Design.postStratify``, ``Design.rake`` and ``Design.calibrate``
+return calibrated designs; :class:`ReplicateDesign` estimates from replicate
+weights (JK1, JKn, BRR, Fay, bootstrap).
+
 Many indicators by the same domains are one call:
 ``design.mean(["stunted", "wasted", ...], by="area", na="drop_each")`` gives the
 numbers of one call per variable (each with its own missing values) in one pass;

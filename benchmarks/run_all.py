@@ -128,8 +128,9 @@ def render(records: list[dict], quick: bool, argv: list[str], started: dict, end
         f"- CPU: {started.get('cpu')}; {started.get('cores_usable')} usable cores; memory {started.get('memory_gib')} GiB; "
         f"{started.get('os')}",
         f"- Load average at start: {'/'.join(f'{x:.2f}' for x in load0) if load0 else 'unknown'} (1/5/15 min); "
-        f"at end: {'/'.join(f'{x:.2f}' for x in ended) if ended else 'unknown'}. The machine is shared: wall "
-        "times include waiting for other jobs, CPU times much less so.",
+        f"at end: {'/'.join(f'{x:.2f}' for x in ended) if ended else 'unknown'}; run at niceness "
+        f"{started.get('niceness')}. The machine is shared: wall times include waiting for other jobs, CPU "
+        "times much less so.",
         f"- ecd {started.get('ecd_commit')}; Python {started.get('python')}, numpy {started.get('numpy')}, "
         f"pandas {started.get('pandas')}, scipy {started.get('scipy')}",
         "- Peers: " + (", ".join(f"{k} {v}" for k, v in sorted(peers.items(), key=lambda kv: (kv[0] != 'R', kv[0]))

@@ -214,3 +214,24 @@ def test_selgmented_bic_on_more_series(extra_series, data):
         jp = tr.joinpoint(g, continuous=True, max_joinpoints=3, select="bic")
         assert jp.n_joinpoints_ == row.n_psi, row.series
         assert_allclose(jp.joinpoints_, _years(row.psi), rtol=REL_SEG, err_msg=row.series)
+
+
+def test_segmented_stops_where_r_stops_and_joinpoint_keeps_the_smaller_models():
+    """segmented(npsi = 3) ends with breakpoints outside the data; R stops, ecd raises ModelError
+    (it raised numpy's LinAlgError from joinpoint before; found by benchmarks/trends.py)."""
+    from ecd.errors import ModelError
+    from ecd.trends._segmented import segmented
+
+    g = pd.read_csv(EXTRA / "synthetic_series_boundary.csv")
+    exp = pd.read_csv(EXTRA / "segmented_boundary.csv", keep_default_na=False).set_index("call")
+    x, y = g["year"].to_numpy(float), np.log(g["value"].to_numpy())
+    for k in (1, 2):
+        psi, _ = segmented(x, y, npsi=k)
+        assert_allclose(psi, _years(exp.loc[f"segmented npsi={k}", "psi"]), rtol=REL_SEG)
+    assert exp.loc["segmented npsi=3", "error"]
+    with pytest.raises(ModelError, match="outside the data"):
+        segmented(x, y, npsi=3)
+    jp = tr.joinpoint(g, continuous=True, select="bic", max_joinpoints=3)
+    assert jp.models_["k"].tolist() == [0, 1, 2]
+    assert any("no 3 breakpoint" in n for n in jp.notes_)
+    assert_allclose(jp.joinpoints_, _years(exp.loc["selgmented bic Kmax=3", "psi"]), rtol=REL_SEG)

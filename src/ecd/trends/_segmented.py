@@ -349,7 +349,13 @@ def segmented(x, y, w=None, npsi=None, psi=None, n_boot=10, seed=12345, alpha=No
             raise ModelError("segmented: no breakpoint estimated")
         return out["psi"], out["sse"]
     out = seg_lm_fit_boot(y, X, x, np.asarray(psi, float), w, opz, RRandom(seed), n_boot=n_boot)
-    return np.sort(out["psi"]), out["sse"]
+    psi_hat = np.sort(out["psi"])
+    if not np.all((psi_hat > x.min()) & (psi_hat < x.max())):
+        # segmented.lm refits lm(y ~ x + U + V) at these breakpoints; one outside the data leaves
+        # a column without information and R stops ("0 (non-NA) cases", "at least one coef is NA")
+        raise ModelError(f"segmented: breakpoint(s) {np.round(psi_hat, 2).tolist()} outside the data "
+                         f"({x.min():g}–{x.max():g}); no {psi_hat.size}-breakpoint model")
+    return psi_hat, out["sse"]
 
 
 def selgmented_bic(x, y, w=None, kmax=2, n_boot=10, seed=12345, stop_if=6):

@@ -374,7 +374,7 @@ def machine() -> dict[str, object]:
     except OSError:
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    facts = {"cpu": cpu, "cores": os.cpu_count(), "cores_usable": usable, "memory_gib": mem,
+    facts = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu, "cores": os.cpu_count(), "cores_usable": usable, "memory_gib": mem,
              "os": platform.platform(), "python": platform.python_version(),
              "load_average": load_average(), "niceness": os.nice(0) if hasattr(os, "nice") else None}
     for mod in ("numpy", "pandas", "scipy"):

@@ -9,9 +9,11 @@ Each benchmark runs as its own process with ``--json``; its output streams to th
 RESULTS.md then lists the machine (CPU, cores, memory, load average at start and end), the tool
 and peer versions, which peers were missing, every like-for-like ratio (wall/wall and CPU/CPU,
 best of N on both sides, same data), every agreement check, and ecd's own times at the full
-sizes. With the default sizes and every benchmark, the performance block of README.md
-(between ``<!-- bench:start -->`` and ``<!-- bench:end -->``) is rewritten from the same
-numbers, so the README quotes RESULTS.md and nothing else.
+sizes. The records are kept in ``RESULTS.json``: ``--only X`` reruns X and keeps the others'
+latest records (each benchmark's start time, commit and load are listed). When every default
+benchmark has a full-size record with R, the performance block of README.md (between
+``<!-- bench:start -->`` and ``<!-- bench:end -->``) is rewritten from the same numbers, so the
+README quotes RESULTS.md and nothing else.
 
 ``--quick`` runs tiny sizes (a smoke test of the whole chain, minutes even under load); its
 RESULTS.md says so and the README is left alone. Exit status: 0 when every benchmark ran and
@@ -100,18 +102,23 @@ def _agreement_for(rec: dict, task: str, peer: str) -> str:
     return "**DISAGREE**"
 
 
-def render(records: list[dict], quick: bool, argv: list[str], started: dict, ended: tuple | None) -> str:
+def _load(x) -> str:
+    return "/".join(f"{v:.2f}" for v in x) if x else "unknown"
+
+
+def render(records: list[dict], quick: bool, invocations: list[list[str]]) -> str:
+    """RESULTS.md from the benchmarks' records (each carries its own machine facts and load)."""
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     peers: dict[str, str | None] = {}
     for r in records:
         peers.update(r["peers"])
     missing = [(r["name"], m["peer"], m["why"]) for r in records for m in r["missing"]]
-    load0 = started["load_average"]
+    first = next((r["machine"] for r in records if r["machine"]), {})
+    calls = "; ".join(f"`benchmarks/run_all.py{(' ' + ' '.join(a)) if a else ''}`" for a in invocations)
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` (`benchmarks/run_all.py{(' ' + ' '.join(argv)) if argv else ''}`) on {when}; "
-        "do not edit by hand — rerun it.",
+        f"Written by `make bench` ({calls}) on {when}; do not edit by hand — rerun it.",
         "",
     ]
     if quick:
@@ -125,22 +132,28 @@ def render(records: list[dict], quick: bool, argv: list[str], started: dict, end
         "",
         "## Machine and tools",
         "",
-        f"- CPU: {started.get('cpu')}; {started.get('cores_usable')} usable cores; memory {started.get('memory_gib')} GiB; "
-        f"{started.get('os')}",
-        f"- Load average at start: {'/'.join(f'{x:.2f}' for x in load0) if load0 else 'unknown'} (1/5/15 min); "
-        f"at end: {'/'.join(f'{x:.2f}' for x in ended) if ended else 'unknown'}; run at niceness "
-        f"{started.get('niceness')}. The machine is shared: wall times include waiting for other jobs, CPU "
-        "times much less so.",
-        f"- ecd {started.get('ecd_commit')}; Python {started.get('python')}, numpy {started.get('numpy')}, "
-        f"pandas {started.get('pandas')}, scipy {started.get('scipy')}",
+        f"- CPU: {first.get('cpu')}; {first.get('cores_usable')} usable cores; memory {first.get('memory_gib')} GiB; "
+        f"{first.get('os')}",
+        f"- Python {first.get('python')}, numpy {first.get('numpy')}, pandas {first.get('pandas')}, "
+        f"scipy {first.get('scipy')}",
         "- Peers: " + (", ".join(f"{k} {v}" for k, v in sorted(peers.items(), key=lambda kv: (kv[0] != 'R', kv[0]))
                                  if v) or "none ran"),
     ]
+    runs = ["", "The machine is shared: wall times include waiting for other jobs (and the niceness the "
+            "benchmarks ran at), CPU times much less so. Load average (1/5/15 min) when each benchmark started "
+            "and ended:", "",
+            "| benchmark | started | ecd commit | niceness | load at start | load at end | exit |",
+            "|---|---|---|---:|---|---|---:|"]
+    for r in records:
+        m = r["machine"]
+        runs.append(f"| {r['name']} | {m.get('when', '—')} | {m.get('ecd_commit')} | {m.get('niceness')} | "
+                    f"{_load(m.get('load_average'))} | {_load(m.get('load_average_end'))} | {r['exit_status']} |")
     notes = sorted({n for r in records for n in r["notes"] if n.startswith("R_LIBS=")})
     if notes:
         lines.append(f"- R library path: {', '.join(notes)}")
     lines.append("- Missing peers: " + ("none" if not missing else "; ".join(
         f"{p} ({name}: {why})" for name, p, why in missing)))
+    lines += runs
     lines += ["", "## Like-for-like ratios", "",
               "| benchmark | task | size | runs | ecd wall s | ecd CPU s | peer | peer wall s | peer CPU s | "
               "wall/wall | CPU/CPU | agreement |",
@@ -179,23 +192,25 @@ def render(records: list[dict], quick: bool, argv: list[str], started: dict, end
     return "\n".join(lines) + "\n"
 
 
-def readme_block(records: list[dict], started: dict) -> str:
+def readme_block(records: list[dict]) -> str:
     """The README's performance block: the R-peer ratios and their agreement, quoted from RESULTS.md."""
-    load = started["load_average"]
     rows = ["| task | size (both sides) | R package | wall/wall | CPU/CPU | numbers |", "|---|---|---|---:|---:|---|"]
     for r in records:
         for t in r["timings"]:
             if t.get("peer", "") and t["peer"].startswith("R "):
                 rows.append(f"| {t['task']} | {t['size']} | {t['peer'][2:]} | {B.fmt_ratio(t['ratio_wall'])} | "
                             f"{B.fmt_ratio(t['ratio_cpu'])} | {_agreement_for(r, t['task'], t['peer'])} |")
-    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    loads = [r["machine"]["load_average"][0] for r in records if r["machine"].get("load_average")]
+    days = sorted({r["machine"].get("when", "")[:10] for r in records if r["machine"].get("when")})
+    cores = next((r["machine"].get("cores_usable") for r in records if r["machine"]), "?")
     return "\n".join([
         README_START,
-        f"How much faster than the R packages it reproduces, measured by `make bench` on {when} "
-        f"({started.get('cores_usable')} cores, load average {load[0]:.1f} at start) and copied from "
-        "[`benchmarks/RESULTS.md`](benchmarks/RESULTS.md), which also has the absolute times, the Python/SQL "
-        "peers, ecd's times at full size and every agreement check. Both sides ran on the same data, best of "
-        "the same number of runs; each run also checked that ecd's numbers equal R's.",
+        f"How much faster than the R packages it reproduces, measured by `make bench` on {', '.join(days)} "
+        f"({cores} cores shared with other jobs; load average {min(loads):.1f}–{max(loads):.1f} when the "
+        "benchmarks started) and copied from [`benchmarks/RESULTS.md`](benchmarks/RESULTS.md), which also has "
+        "the absolute times, the Python/SQL peers, ecd's times at full size and every agreement check. Both "
+        "sides ran on the same data, best of the same number of runs; CPU/CPU is the steadier figure on a "
+        "busy machine. Each run also checked that ecd's numbers equal R's.",
         "",
         *rows,
         README_END,
@@ -226,16 +241,27 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     names = args.only or DEFAULT
     passthrough = (["--no-r"] if args.no_r else []) + (["--r-libs", args.r_libs] if args.r_libs else [])
-    started = B.machine()
-    print(f"load average at start: {started['load_average']}; running {', '.join(names)}"
+    print(f"load average at start: {B.load_average()}; running {', '.join(names)}"
           + (" (QUICK sizes)" if args.quick else ""), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         records = run(names, args.quick, passthrough, Path(tmp))
-    ended = B.load_average()
-    args.results.write_text(render(records, args.quick, argv, started, ended))
-    print(f"\nwrote {args.results}")
-    if not args.quick and not args.only and not args.no_r and not args.no_readme:
-        if update_readme(readme_block(records, started)):
+    invocations = [argv]
+    store = args.results.with_suffix(".json")
+    if args.only and not args.quick and store.exists():
+        # rerunning some benchmarks: keep the other benchmarks' latest full-size records
+        old = json.loads(store.read_text())
+        if not old.get("quick"):
+            kept = [r for r in old["records"] if r["name"] not in names]
+            order = DEFAULT + OPTIONAL
+            records = sorted(kept + records, key=lambda r: order.index(r["name"]))
+            invocations = old["invocations"] + invocations
+    store.write_text(json.dumps({"quick": args.quick, "invocations": invocations, "records": records}, indent=1))
+    args.results.write_text(render(records, args.quick, invocations))
+    print(f"\nwrote {args.results} (and {store.name})")
+    complete = set(DEFAULT) <= {r["name"] for r in records}
+    skipped_r = any(m["why"].startswith("skipped (--no-r)") for r in records for m in r["missing"])
+    if complete and not args.quick and not skipped_r and not args.no_readme:
+        if update_readme(readme_block(records)):
             print("updated the performance block of README.md")
     bad = [r["name"] for r in records if r["failures"] or r["exit_status"] != 0]
     if bad:

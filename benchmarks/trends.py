@@ -76,8 +76,9 @@ def ecd_selgmented(groups: list[tuple[str, pd.DataFrame]]) -> dict[str, np.ndarr
     for name, g in groups:
         try:
             out[name] = tr.joinpoint(g, continuous=True, select="bic", max_joinpoints=MAX_K).joinpoints_
-        except EcdError as err:
-            out[name] = f"{type(err).__name__}: {err}"
+        except Exception as err:  # noqa: BLE001 — recorded and checked against R, never fatal
+            kind = type(err).__name__ if isinstance(err, EcdError) else f"UNEXPECTED {type(err).__name__}"
+            out[name] = f"{kind}: {err}"
     return out
 
 

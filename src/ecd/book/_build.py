@@ -16,10 +16,11 @@ import jinja2
 
 import ecd
 from ecd import paths
+from ecd._io import describe, is_storage_error
 from ecd.book import _cache, _render
 from ecd.book._manifest import Chapter, Manifest, load_manifest
 from ecd.book._publish import BuildLock, atomic_write, current_release, new_run_id, previous_release, promote
-from ecd.errors import BuildError, ConfigError
+from ecd.errors import BuildDirError, BuildError, ConfigError, RunError
 
 EXIT_OK, EXIT_USAGE, EXIT_FALLBACKS, EXIT_NOTHING = 0, 2, 10, 20
 TEMPLATES = Path(__file__).parent / "templates"
@@ -297,10 +298,65 @@ def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = Fal
             raise ConfigError(f"--only {o}: no chapter of that id; known: {m.groups}")
     refs = prose_references(m)
     run_id = new_run_id()
-    with BuildLock(run_id, wait=wait, log=log):
+    _check_build_dir()
+    try:
+        lock = BuildLock(run_id, wait=wait, log=log).__enter__()
+    except OSError as e:
+        if not is_storage_error(e):
+            raise
+        raise BuildDirError(f"build/ cannot be used: {describe(e)}. Nothing was built; build/current is "
+                            f"unchanged.") from None
+    try:
         return _build_locked(m, run_id, jobs=jobs, only=set(only), refs=refs, force=force, keep_going=keep_going,
                              timeout=timeout, publish=publish, render=render, executor=executor,
                              scheduler=scheduler, pdf=pdf, docx=docx, log=log, tty=tty)
+    except OSError as e:
+        if not is_storage_error(e):
+            raise
+        raise _run_failed(run_id, e, log) from None
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _check_build_dir() -> None:
+    """Refuse, before anything starts, a build/ that cannot be written (read-only, no permission, full)."""
+    import os
+    import tempfile
+
+    where = paths.build_dir()
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=where)
+        try:
+            os.write(fd, b"ecd build probe\n" * 64)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as e:
+        if not is_storage_error(e):
+            raise
+        raise BuildDirError(f"build/ cannot be used: {describe(OSError(e.errno, e.strerror, str(where)))}. Nothing "
+                            f"was built; build/current is unchanged.") from None
+
+
+def _run_failed(run_id: str, exc: OSError, log) -> RunError:
+    """Clean up a run that a storage error stopped (nothing half published) and name what happened."""
+    run_dir = paths.runs_dir() / run_id
+    shutil.rmtree(run_dir, ignore_errors=True)  # its staging is of no use, and the space may be needed
+    for partial in paths.releases_dir().glob(f"*/.{run_id}.partial"):
+        shutil.rmtree(partial, ignore_errors=True)
+    prev = current_release()
+    shown = f"build/current still shows {prev.name}" if prev else "there is no published edition yet"
+    msg = (f"run {run_id} failed: {describe(exc, str(paths.build_dir()))}. Nothing was published ({shown}); the "
+           f"run's staging folder build/runs/{run_id} was removed.")
+    try:  # say so on the status page too, if there is room for it
+        status = {"run_id": run_id, "exit_code": EXIT_NOTHING, "published": False, "release": None,
+                  "fallbacks": [], "required_failed": [], "chapters": [], "messages": [msg]}
+        atomic_write(paths.build_dir() / "status.json", json.dumps(status, ensure_ascii=False, indent=1))
+    except OSError:
+        pass
+    return RunError(msg)
 
 
 def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_going, timeout, publish, render, executor,
@@ -310,6 +366,8 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     home = paths.home()
     run_dir = paths.runs_dir() / run_id
+    for partial in paths.releases_dir().glob("*/.*.partial"):  # a killed build's half-copied release (we hold the lock)
+        shutil.rmtree(partial, ignore_errors=True)
     (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     result = BuildResult(run_id=run_id, exit_code=EXIT_OK, published=False, release=None)
     clock = [t_start]
@@ -323,13 +381,18 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
     step_keys = data_step_keys(m)
     for d in m.data_steps:
         marker = paths.cache_dir() / "data" / f"{d.id}.key"
-        if force or not marker.exists() or marker.read_text() != step_keys[d.id] or not paths.warehouse_parquet().exists():
+        known = marker.read_text(encoding="utf-8", errors="replace") if marker.exists() else None
+        if force or known != step_keys[d.id] or not paths.warehouse_parquet().exists():
             from ecd import data
 
             log(f"data: building the warehouse ({d.id})")
             data.build()
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.write_text(step_keys[d.id])
+            atomic_write(marker, step_keys[d.id])
+        else:
+            from ecd.data import _warehouse
+
+            with _warehouse._build_lock():  # a warehouse file damaged since its build is rebuilt, and said
+                _warehouse.heal(log=log)
     mark("data")
 
     # 2. plan: keys, cache hits, tasks
@@ -344,7 +407,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
         out = run_dir / "notebooks" / f"{c.id}.ipynb"
         store = _exec_store(key) / "notebook.ipynb"
         selected = not only or c.group in only
-        if store.exists() and (not force or not selected):
+        if (not force or not selected) and _cache.get(store, f"the executed notebook of {c.id}", log) is not None:
             executed[c.id] = store  # copied into the run folder below, unless nothing changed at all
             states[c.id].state, states[c.id].cache_hit = "cached", True
             continue
@@ -353,7 +416,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
             continue
         tasks.append({"id": c.id, "group": c.group, "after": list(c.after), "notebook": str(home / c.notebook),
                       "output": str(out), "params": c.params, "cwd": str(home), "key": key,
-                      "timeout": timeout or c.timeout, "env": {"ECD_HOME": str(home)},
+                      "timeout": timeout or c.timeout, "env": {"ECD_HOME": str(home), "ECD_BUILD_RUN": run_id},
                       "batch": c.group if c.section else None})  # a foreach chapter's sections share warm kernels
     mark("plan")
 
@@ -377,6 +440,9 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
         return out
 
     def on_done(r: dict) -> None:
+        if r.get("io_errno"):  # the worker could not write (disk full, read-only): the run cannot go on
+            stop["flag"] = True
+            raise OSError(r["io_errno"], r["error"], r.get("io_path"))
         st = states[r["id"]]
         st.seconds = r["seconds"]
         st.notebook = f"runs/{run_id}/notebooks/{r['id']}.ipynb"
@@ -389,11 +455,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
             st.state = "ok"
             out = run_dir / "notebooks" / f"{r['id']}.ipynb"
             executed[r["id"]] = out
-            store = _exec_store(keys[r["id"]])
-            store.mkdir(parents=True, exist_ok=True)
-            tmp = store / f".notebook.{run_id}.tmp"
-            shutil.copyfile(out, tmp)
-            tmp.replace(store / "notebook.ipynb")
+            _cache.put(_exec_store(keys[r["id"]]) / "notebook.ipynb", out.read_bytes())
             progress.done(r["id"], r["seconds"], f"ok      {r['id']} ({r['seconds']:.1f} s)")
         else:
             st.state = "timeout" if r["timed_out"] else "failed"
@@ -475,12 +537,15 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                 try:
                     rkey = _render_key(m, group, keys)
                     rstore = paths.cache_dir() / "render" / f"{rkey}.json"
-                    if rstore.exists():
-                        rec = json.loads(rstore.read_text(encoding="utf-8"))
-                    else:
+                    cached = _cache.get(rstore, f"the rendered chapter {g}", log)
+                    rec = _render_record(cached) if cached is not None else None
+                    if cached is not None and rec is None:
+                        _cache.discard(rstore)
+                        log(f"cache: discarded the rendered chapter {g} (not a render record); recomputing it")
+                    if rec is None:
                         rec = render_group(m, group, executed, bib, prev)
                         if all(cid in executed for cid in refs.get(g, {})):  # not when citing a fallback's numbers
-                            atomic_write(rstore, json.dumps(rec, ensure_ascii=False))
+                            _cache.put(rstore, json.dumps(rec, ensure_ascii=False).encode("utf-8"))
                 except (BuildError, ConfigError) as e:
                     ok = False
                     for c in group:
@@ -586,7 +651,14 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
               "published": result.published, "release": result.release, "fallbacks": fallbacks,
               "required_failed": sorted(set(required_failed)), "chapters": result.chapters,
               "messages": result.messages}
-    _write_status(run_dir, status, m)
+    try:
+        _write_status(run_dir, status, m)
+    except OSError as e:
+        if not (result.published and is_storage_error(e)):
+            raise
+        # the release is out and complete; only its status page could not be written
+        result.messages.append(f"published, but the status page could not be written: {describe(e)}")
+        log(result.messages[-1])
     mark("publish")
     return result
 
@@ -598,6 +670,17 @@ def _keep_records(records: dict, prev: Path, g: str) -> None:
         for key, v in _read_json(prev / f"{k}.json").items():
             if key.split(":", 1)[0].split("--")[0] == g:
                 records[k][key] = v
+
+
+def _render_record(data: bytes) -> dict | None:
+    """A stored render record, or ``None`` when the bytes are not one (a digest only proves they are unchanged)."""
+    try:
+        rec = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(rec, dict) or not {"body", "numbers", "tables", "figures"} <= set(rec):
+        return None
+    return rec
 
 
 def _read_json(path: Path) -> dict:
@@ -682,9 +765,12 @@ def status(overrides: dict | None = None) -> list[dict]:
     for c in m.chapters:
         parts = exec_parts(m, c, step_keys)
         key = _cache.combine(parts)
-        fresh = (_exec_store(key) / "notebook.ipynb").exists()
+        why_not = _cache.problem(_exec_store(key) / "notebook.ipynb")
+        fresh = why_not is None
         why = []
-        if not fresh:
+        if why_not not in (None, "missing"):
+            why = [f"cache entry damaged ({why_not})"]
+        elif not fresh:
             prev = _read_json(_state_path(c.id))
             if not prev:
                 why = ["never built"]

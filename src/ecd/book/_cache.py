@@ -119,3 +119,74 @@ def env_hash() -> str:
 
 def combine(parts: dict) -> str:
     return sha256_text(json.dumps(parts, sort_keys=True))
+
+
+# ----------------------------------------------------------------------------- verified entries
+# A cache entry (an executed notebook, a rendered chapter) is written with the sha256 of its bytes
+# beside it, and verified when it is read: a damaged entry (truncated by a full disk, edited, half
+# written by a killed build) is discarded, logged and recomputed instead of breaking every later build.
+
+def _digest_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def put(path: Path, data: bytes) -> None:
+    """Store ``data`` at ``path`` with its sha256 (the digest first, then the entry, each atomically)."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tag = f"{os.getpid()}.{id(data)}"
+    for target, payload in ((_digest_path(path), sha256_bytes(data).encode()), (path, data)):
+        tmp = target.with_name(f".{target.name}.{tag}.tmp")
+        try:
+            tmp.write_bytes(payload)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def problem(path: Path) -> str | None:
+    """Why the entry at ``path`` cannot be used (``None``: it is intact); ``"missing"`` when absent."""
+    if not path.exists():
+        return "missing"
+    digest = _digest_path(path)
+    if not digest.exists():
+        return "its sha256 record is missing (written by an interrupted build?)"
+    try:
+        recorded = digest.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        recorded = ""
+    if sha256_bytes(path.read_bytes()) != recorded:
+        return "its content does not match the sha256 recorded when it was stored"
+    return None
+
+
+def get(path: Path, what: str, log=None) -> bytes | None:
+    """The bytes of an intact entry; ``None`` for a missing one. A damaged one is removed and logged."""
+    why = problem(path)
+    if why == "missing":
+        return None
+    if why is not None:
+        discard(path)
+        if log is not None:
+            log(f"cache: discarded {what} ({_shown(path)}: {why}); recomputing it")
+        return None
+    return path.read_bytes()
+
+
+def _shown(path: Path) -> str:
+    from ecd import paths
+
+    try:
+        return path.relative_to(paths.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def discard(path: Path) -> None:
+    """Remove a cache entry and its digest."""
+    for p in (path, _digest_path(path)):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass

@@ -16,12 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ecd.book._procs import PARENT_VAR, children, kill_group_of
+from ecd.book._worker import EXIT_STORAGE, STORAGE_MARK
+
 
 def run_task(task: dict) -> dict:
     """Execute ``task['notebook']`` into ``task['output']``; return a result dict.
 
     The result has ``id``, ``ok``, ``seconds``, ``error`` (one line) and
     ``timed_out``. A timeout kills the worker and its kernel (whole process group).
+    When the worker could not write at all (disk full, read-only) the result also
+    has ``io_errno`` and ``io_path``: the build stops with a named error.
     """
     out = Path(task["output"])
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +39,7 @@ def run_task(task: dict) -> dict:
     env["MPLBACKEND"] = "Agg"
     env["PYTHONHASHSEED"] = "0"
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env[PARENT_VAR] = str(os.getpid())  # the worker ends when this process ends (see ecd.book._procs)
     t0 = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ecd.book._worker", str(spec)],
@@ -48,25 +54,38 @@ def run_task(task: dict) -> dict:
         _, err = proc.communicate(timeout=task.get("timeout"))
     except subprocess.TimeoutExpired:
         timed_out = True
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for kernel in children(proc.pid):  # each kernel leads its own session
+            kill_group_of(kernel, signal.SIGKILL)
+        kill_group_of(proc.pid, signal.SIGKILL)
         _, err = proc.communicate()
     seconds = time.monotonic() - t0
-    spec.unlink(missing_ok=True)
-    error = None
+    try:
+        spec.unlink(missing_ok=True)
+    except OSError:
+        pass
+    stderr = (err or b"").decode("utf-8", "replace").strip().splitlines()
+    error, storage = None, None
     if timed_out:
         error = f"timed out after {task.get('timeout')} s (the notebook and its kernel were stopped)"
+    elif proc.returncode == EXIT_STORAGE and stderr and stderr[-1].startswith(STORAGE_MARK):
+        head, _, message = stderr[-1].partition("\t")
+        _, code, path = (head.split(" ", 2) + ["", ""])[:3]
+        storage = {"io_errno": int(code), "io_path": path or None}
+        error = message or "the output could not be written"
     elif proc.returncode != 0:
-        err_file = out.with_suffix(".error.txt")
-        if err_file.exists():
-            error = err_file.read_text(encoding="utf-8").splitlines()[0]
-        else:
-            tail = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or ["worker failed"]
-            error = tail[0]
+        error = _first_line(out.with_suffix(".error.txt")) or (stderr[-1] if stderr else None) or \
+            f"the worker stopped with exit code {proc.returncode} and no message"
     return {"id": task["id"], "ok": proc.returncode == 0 and not timed_out, "seconds": round(seconds, 2),
-            "error": error, "timed_out": timed_out}
+            "error": error, "timed_out": timed_out, **(storage or {})}
+
+
+def _first_line(path: Path) -> str | None:
+    """The first line of a worker's error file; ``None`` when it is missing, empty or unreadable."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return lines[0] if lines and lines[0].strip() else None
 
 
 def _kill(pgid: int | None) -> None:
@@ -104,6 +123,7 @@ def run_lane(take: Callable[[], dict | None], emit: Callable[[dict], None]) -> N
                 for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
                     env.setdefault(k, "1")
                 env.update(MPLBACKEND="Agg", PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1")
+                env[PARENT_VAR] = str(os.getpid())  # the lane's worker ends when this process ends
                 stderr_path = Path(task["output"]).with_name(f".lane-{os.getpid()}-{time.monotonic_ns()}.stderr")
                 stderr_path.parent.mkdir(parents=True, exist_ok=True)
                 with open(stderr_path, "wb") as err:
@@ -136,7 +156,8 @@ def run_lane(take: Callable[[], dict | None], emit: Callable[[dict], None]) -> N
                     kernel_pgid = ev.get("pid")
                 elif ev.get("event") == "done" and ev.get("id") == task["id"]:
                     result = {"id": task["id"], "ok": bool(ev["ok"]), "seconds": ev["seconds"], "error": ev.get("error"),
-                              "timed_out": False, "kernels": kernels, "kernel_seconds": kernel_seconds}
+                              "timed_out": False, "kernels": kernels, "kernel_seconds": kernel_seconds,
+                              **{k: ev[k] for k in ("io_errno", "io_path") if ev.get(k) is not None}}
             if result is None:
                 _kill(kernel_pgid)
                 _kill(proc.pid)
@@ -184,8 +205,11 @@ def run_local(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None],
 
     events: queue.Queue = queue.Queue()
     outstanding = 0
+    halt = threading.Event()  # set when the loop below ends early: queued tasks are not started
 
     def single(t):
+        if halt.is_set():
+            return
         events.put({"event": "start", "id": t["id"]})
         try:
             events.put(run_task(t))
@@ -230,22 +254,26 @@ def run_local(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None],
 
                 def take(todo=todo, lock=lock):
                     with lock:
-                        return todo.popleft() if todo else None
+                        return todo.popleft() if todo and not halt.is_set() else None
 
                 for _ in range(min(max(1, jobs), len(ts))):
                     pool.submit(lane, take)
 
-        submit(list(tasks))
-        while outstanding:
-            ev = events.get()
-            if ev.get("event") == "start":
-                if on_start:
-                    on_start(ev["id"])
-                continue
-            outstanding -= 1
-            on_done(ev)
-            if ready:
-                submit(ready())
+        try:
+            submit(list(tasks))
+            while outstanding:
+                ev = events.get()
+                if ev.get("event") == "start":
+                    if on_start:
+                        on_start(ev["id"])
+                    continue
+                outstanding -= 1
+                on_done(ev)
+                if ready:
+                    submit(ready())
+        except BaseException:
+            halt.set()  # the running notebooks end; nothing new starts
+            raise
 
 
 def run_dask(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None], ready: Callable[[], list[dict]] | None = None,

@@ -25,6 +25,8 @@ import time
 import traceback
 from pathlib import Path
 
+from ecd._io import is_storage_error
+
 _RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
           "import sys as _s\n"
           "if 'matplotlib.pyplot' in _s.modules:\n"
@@ -121,6 +123,10 @@ def run(task: dict, kernel: WarmKernel) -> tuple[bool, str | None]:
         pm.execute_notebook(task["notebook"], str(out), parameters=task["params"],
                             kernel_name=task.get("kernel", "python3"), cwd=task["cwd"], progress_bar=False,
                             log_output=False, report_mode=False, request_save_on_cell_execute=False, km=km)
+    except OSError as e:
+        if is_storage_error(e):
+            raise  # the output cannot be written at all: main() stops the lane with a named error
+        return False, _record_failure(out, e)
     except Exception as e:  # papermill saved the failed notebook; record the error for the status page
         return False, _record_failure(out, e)
     finally:
@@ -130,6 +136,9 @@ def run(task: dict, kernel: WarmKernel) -> tuple[bool, str | None]:
 
 
 def main() -> int:
+    from ecd.book._procs import die_with_parent
+
+    die_with_parent()  # this process and its kernel end with the build that started them
     events = sys.stdout
     sys.stdout = sys.stderr  # anything else printed must not mix with the events
     kernel = WarmKernel(events)
@@ -140,7 +149,14 @@ def main() -> int:
             task = json.loads(line)
             _emit(events, event="start", id=task["id"])
             t0 = time.monotonic()
-            ok, error = run(task, kernel)
+            try:
+                ok, error = run(task, kernel)
+            except OSError as e:
+                if not is_storage_error(e):
+                    raise
+                _emit(events, event="done", id=task["id"], ok=False, error=e.strerror or str(e),
+                      seconds=round(time.monotonic() - t0, 2), io_errno=e.errno, io_path=e.filename)
+                return 74
             _emit(events, event="done", id=task["id"], ok=ok, error=error, seconds=round(time.monotonic() - t0, 2))
     finally:
         kernel.shutdown()

@@ -69,16 +69,27 @@ class BuildLock:
         if owner.get("pid") and owner.get("pid") != os.getpid() and not owner.get("released"):
             state = "no longer running" if not _pid_alive(int(owner["pid"])) else "gone"
             self.log(f"cleared a stale lock left by run {owner.get('run_id')} (pid {owner['pid']}, {state})")
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, json.dumps({"run_id": self.run_id, "pid": os.getpid(), "host": socket.gethostname(),
-                                       "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}).encode(), 0)
+            if owner.get("run_id"):
+                # the lock was free, so its holder died without releasing it: stop what it left running
+                from ecd.book._procs import reap
+
+                reap(str(owner["run_id"]), self.log)
+        try:
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, json.dumps({"run_id": self.run_id, "pid": os.getpid(), "host": socket.gethostname(),
+                                           "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}).encode(), 0)
+        except OSError:
+            os.close(self.fd)  # releases the lock
+            raise
         return self
 
     def __exit__(self, *exc):
         owner = self._owner()
         owner["released"] = True
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, json.dumps(owner).encode(), 0)
+        try:
+            os.pwrite(self.fd, json.dumps(owner).encode().ljust(os.fstat(self.fd).st_size), 0)
+        except OSError:
+            pass  # a full disk: the record stays "held", and the next build finds nothing of this run to stop
         fcntl.flock(self.fd, fcntl.LOCK_UN)
         os.close(self.fd)
         return False
@@ -108,15 +119,24 @@ def promote(site: Path, edition: str, run_id: str) -> Path:
     tmp = rel_parent / f".{run_id}.partial"
     if tmp.exists():
         shutil.rmtree(tmp)
-    shutil.copytree(site, tmp)
+    try:
+        shutil.copytree(site, tmp)
+    except BaseException:  # a full disk half-way: nothing of this release stays behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     os.replace(tmp, final)
     cur = paths.current_dir()
     link_tmp = cur.with_name(f".current.{os.getpid()}.{time.monotonic_ns()}")
-    os.symlink(os.path.relpath(final, cur.parent), link_tmp)
-    if cur.exists() and not cur.is_symlink():
-        # an old-style folder: move it aside first (it is a previous render, kept)
-        os.replace(cur, cur.with_name(f"current.old-{run_id}"))
-    os.replace(link_tmp, cur)
+    try:
+        os.symlink(os.path.relpath(final, cur.parent), link_tmp)
+        if cur.exists() and not cur.is_symlink():
+            # an old-style folder: move it aside first (it is a previous render, kept)
+            os.replace(cur, cur.with_name(f"current.old-{run_id}"))
+        os.replace(link_tmp, cur)
+    except BaseException:  # not switched: the release was never published, so it does not stay
+        link_tmp.unlink(missing_ok=True)
+        shutil.rmtree(final, ignore_errors=True)
+        raise
     return final
 
 

@@ -28,7 +28,9 @@ def _stat_fingerprint() -> tuple:
                 items.append((str(p), st.st_size, st.st_mtime_ns))
             except OSError:
                 items.append((str(p), -1, -1))
-    for p in (*cat.catalog_files(), paths.warehouse_parquet()):
+    processed = [paths.processed_dir() / n for n in ("warehouse.parquet", "warehouse.duckdb", "manifest.json",
+                                                     "publications.parquet", "retrievals.parquet")]
+    for p in (*cat.catalog_files(), *processed):  # any change is verified against the manifest again
         try:
             st = p.stat()
             items.append((str(p), st.st_size, st.st_mtime_ns))

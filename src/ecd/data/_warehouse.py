@@ -4,6 +4,11 @@ raw file + sidecar → reader (by ``format``) → pandera schemas → one tidy l
 table → ``data/processed/{warehouse.parquet, warehouse.duckdb, manifest.json}``.
 Every failure of every file is collected before anything is written; if there
 is one, nothing is written and the previous warehouse stays byte-identical.
+
+The manifest records the sha256 of every file written. They are verified when
+the warehouse is opened (:func:`read_fresh`, the book's data step, ``ecd data
+check``); a file damaged after it was built is rebuilt from ``data/raw`` (the
+raw files are the truth) and the rebuild is said, never silently read.
 """
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ SOURCE_COLUMNS = [
     "source_id", "file", "title", "producer", "citation", "url", "date_accessed", "licence", "trust",
     "trust_notes", "definition_notes", "gaps", "format", "encoding", "year_kind", "sha256",
 ]
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3  # 3: content_sha256 of the files written
 _OWNED = ("warehouse.parquet", "warehouse.duckdb", "manifest.json", "publications.parquet", "retrievals.parquet")
 # once every raw file maps its rows to publications, a row without one is a failure everywhere;
 # until then only in files that declare publications
@@ -61,6 +66,9 @@ class BuildSummary:
     conflicts : pandas.DataFrame
         Rows of keys that two sources give with different values (all resolved
         by the catalog's ``prefer``, else the build fails); see :func:`ecd.data.conflicts`.
+    damaged : tuple of str
+        ``check`` only: files of the existing warehouse that no longer match the
+        sha256 of its manifest (``ecd data build`` rebuilds them from data/raw).
     """
 
     files: int
@@ -72,6 +80,7 @@ class BuildSummary:
     location: str
     per_file: tuple[tuple[str, str, str, int, int], ...] = field(repr=False, default=())
     conflicts: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
+    damaged: tuple[str, ...] = ()
 
     def tidy(self) -> pd.DataFrame:
         """One row per raw file: ``file, source_id, format, rows, indicators``."""
@@ -355,8 +364,13 @@ def _write(c: _Collected, target: Path) -> None:
         "rows": len(c.frame),
         "catalog_sha256": catalog_sha256(),
         "files": c.files,
+        # what was written, so that damage after the build is noticed when the warehouse is opened
+        "content_sha256": {name: sha256_file(target / name) for name in _OWNED if name != "manifest.json"},
     }
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name in _OWNED:  # on disk before the folder is switched in
+        with open(target / name, "rb") as fh:
+            os.fsync(fh.fileno())
 
 
 def build() -> BuildSummary:
@@ -366,12 +380,58 @@ def build() -> BuildSummary:
 
 
 def read_fresh() -> pd.DataFrame:
-    """The warehouse table, rebuilt first if missing or stale (under the build lock, so a
+    """The warehouse table, rebuilt first if missing, stale or damaged (under the build lock, so a
     concurrent build's directory swap is never observed half-way)."""
     with _build_lock():
-        if is_stale():
+        manifest = read_manifest()
+        if is_stale(manifest):
             _build_locked()
+        else:
+            heal(manifest)
         return pd.read_parquet(paths.warehouse_parquet())
+
+
+def damaged(manifest: dict | None = None) -> list[str]:
+    """Files of the warehouse whose content no longer matches the sha256 recorded in its manifest.
+
+    Returns ``[]`` when there is no warehouse (nothing to verify) or every file matches.
+    """
+    manifest = manifest if manifest is not None else read_manifest()
+    if not manifest:
+        return []
+    recorded = manifest.get("content_sha256") or {}
+    folder = paths.processed_dir()
+    out = []
+    for name in _OWNED:
+        if name == "manifest.json":
+            continue
+        p = folder / name
+        if name not in recorded or not p.is_file() or sha256_file(p) != recorded[name]:
+            out.append(_label(p))
+    return out
+
+
+def heal(manifest: dict | None = None, log=None) -> list[str]:
+    """Rebuild the warehouse from ``data/raw`` when a file of it is damaged, and say so.
+
+    Call with the build lock held. Returns the damaged files (``[]``: nothing to do).
+    The rebuild is announced with an :class:`~ecd.errors.EcdWarning`, or through
+    ``log`` when given (the book build's log).
+    """
+    bad = damaged(manifest)
+    if bad:
+        msg = (f"{', '.join(bad)} did not match the sha256 recorded in its manifest (damaged after it was built); "
+               f"rebuilt from data/raw, the raw files being the truth")
+        _build_locked()
+        if log is not None:
+            log(f"data: {msg}")
+        else:
+            import warnings
+
+            from ecd.errors import EcdWarning
+
+            warnings.warn(msg, EcdWarning, stacklevel=3)
+    return bad
 
 
 def _build_locked() -> BuildSummary:
@@ -379,6 +439,8 @@ def _build_locked() -> BuildSummary:
     final = paths.processed_dir()
     parent = final.parent
     parent.mkdir(parents=True, exist_ok=True)
+    for left in parent.glob(".processed-new-*"):  # staging of a build that was killed (we hold the lock)
+        shutil.rmtree(left, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".processed-new-", dir=parent))
     try:
         staged = tmp / "processed"
@@ -388,17 +450,44 @@ def _build_locked() -> BuildSummary:
             for entry in final.iterdir():
                 if entry.name not in _OWNED:
                     (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, staged / entry.name)
-            old = tmp / "old"
-            os.replace(final, old)
-        os.replace(staged, final)
+            if not _exchange(staged, final):
+                os.replace(final, tmp / "old")
+                os.replace(staged, final)
+        else:
+            os.replace(staged, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return _summary(collected, written=True)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE); ``False`` where unsupported.
+
+    With it a reader (or a kill) never finds data/processed missing between the old and the new
+    warehouse; elsewhere the two renames leave a moment without it, which the manifest check heals.
+    """
+    import ctypes
+    import errno as _errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (_errno.ENOSYS, _errno.EINVAL, _errno.ENOTSUP):  # kernel or file system without exchange
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def check() -> BuildSummary:
-    """Validate every raw file without writing anything."""
-    return _summary(_collect(), written=False)
+    """Validate every raw file without writing anything; name warehouse files damaged since their build."""
+    import dataclasses
+
+    return dataclasses.replace(_summary(_collect(), written=False), damaged=tuple(damaged()))
 
 
 def read_manifest() -> dict | None:

@@ -58,6 +58,7 @@ def print_figures(notebooks) -> dict:
 def cached_notebooks(m) -> list[Path]:
     """The executed notebooks of the last build of each chapter (``build/cache``), where they still exist."""
     from ecd import paths
+    from ecd.book import _cache
 
     out = []
     for c in m.chapters:
@@ -66,7 +67,7 @@ def cached_notebooks(m) -> list[Path]:
         except (OSError, ValueError, KeyError):
             continue
         nb = paths.cache_dir() / "exec" / key / "notebook.ipynb"
-        if nb.exists():
+        if _cache.problem(nb) is None:  # present and matching its sha256 (a damaged entry is not read)
             out.append(nb)
     return out
 

@@ -215,6 +215,13 @@ def _run_id(root: Path) -> str | None:
     return None if owner.get("released") else owner.get("run_id")
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _gone(run_id: str, within: float = 10.0) -> list[int]:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -229,19 +236,22 @@ def test_sigkill_of_the_build_takes_workers_and_kernels_with_it(built):
     root = built.root
     built.set_data("a", [1.0, 1.0])
     m = default_manifest()
-    m["chapters"][0]["params"]["mode"] = "sleep"  # a hanging notebook: its timeout dies with the build
+    m["chapters"][0]["params"]["mode"] = "sleep"  # hanging notebooks: their timeout dies with the build
+    m["chapters"][2]["params"] = {"mode": "sleep"}  # … in a warm-kernel lane too
     built.write_manifest(m)
     proc = _start_build(root)
-    deadline = time.monotonic() + 90
-    run = None
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 120
+    run, kinds = None, []
+    want = ["ecd.book._pool", "ecd.book._worker", "ipykernel", "ipykernel"]  # a kernel for each of the two
+    while time.monotonic() < deadline and sorted(kinds) != want:
         run = run or _run_id(root)
-        if run and any("ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
-                       for p in of_run(run) if Path(f"/proc/{p}/cmdline").exists()):
-            break
+        kinds = [k for p in (of_run(run) if run else []) for k in ("ecd.book._worker", "ecd.book._pool", "ipykernel")
+                 if k in _cmdline(p)]
         time.sleep(0.2)
+    time.sleep(2)  # both kernels inside their sleeping cell
     try:
-        assert run and of_run(run), "the build never started its notebooks"
+        # alpha's one-notebook worker sleeps, and so does a foreach section in its warm-kernel lane
+        assert sorted(kinds) == want, kinds
         proc.kill()  # SIGKILL: no handler of the build runs
         proc.wait()
         assert _gone(run) == []

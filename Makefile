@@ -10,12 +10,13 @@ STAMP := $(VENV)/.ecd-installed
 BENCH_VENV := .venv-bench
 JOBS ?= 2
 
-.PHONY: help setup system book test test-fast lab bench clean
+.PHONY: help setup system git-filters book test test-fast lab shell bench clean
 
 help:
 	@echo "make book   build the whole book from the shipped data (build/current/index.html)"
 	@echo "make test   run the test suite"
-	@echo "make lab    start JupyterLab with the ecd kernel"
+	@echo "make lab    start JupyterLab (kernel ecd) on 127.0.0.1 and print its address"
+	@echo "make shell  a shell with .venv active, so that \`ecd\` is on PATH"
 	@echo "make bench  run the benchmarks against the peers, write benchmarks/RESULTS.md"
 
 $(STAMP): pyproject.toml
@@ -23,7 +24,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,dask,pdf]'
 	@touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) git-filters
+
+# starter notebooks are committed without outputs (.gitattributes); register the filter that keeps them so
+git-filters:
+	@bash scripts/git-filters.sh
 
 # System packages: a CJK font, Pango for the PDF (WeasyPrint), Chromium for the phone test, poppler for the PDF tests.
 system:
@@ -39,9 +44,13 @@ test: setup system
 test-fast: setup
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-lab: setup
-	$(PY) -m ipykernel install --user --name ecd --display-name "ecd (Python 3.11)"
-	$(VENV)/bin/jupyter lab --notebook-dir=. --ServerApp.open_browser=False
+# JupyterLab on 127.0.0.1 (LAB_PORT, default 8888 or the next free port); --allow-root only when root
+lab: setup system
+	@VENV=$(VENV) bash scripts/lab.sh
+
+shell: setup
+	@echo "a shell with $(VENV) active: ecd, python and jupyter are on PATH (leave it with exit)"
+	@bash --rcfile <(printf '[ -f ~/.bashrc ] && . ~/.bashrc\n. "%s/bin/activate"\n' "$(CURDIR)/$(VENV)") -i
 
 $(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)

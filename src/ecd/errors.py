@@ -98,11 +98,14 @@ class SchemaError(DataError):
     problem is reported at once (lazy validation).
     """
 
-    def __init__(self, message: str, failures: list[str] | None = None):
+    def __init__(self, message: str, failures: list[str] | None = None, epilogue: str = ""):
         self.failures = list(failures or [])
+        self.epilogue = epilogue
         text = message
         if self.failures:
             text += "\n" + "\n".join(f"  - {f}" for f in self.failures)
+        if epilogue:  # e.g. the user-catalog entry to paste, said once after the list
+            text += "\n" + epilogue
         super().__init__(text)
 
 

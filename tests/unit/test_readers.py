@@ -243,8 +243,8 @@ def _gbk_with(tmp_path, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize("old, new, expected", [
-    ("天津市,", "津门,", 't.csv line 4, column "地区": \'津门\' is not a region name the mapping knows (mapping key '
-                        "'geo_map': add `津门: <geo code>`, or list it in 'skip_rows')"),
+    ("天津市,", "津门,", 't.csv line 4, column "地区": \'津门\' is not a region name the mapping knows; did you mean '
+                        "天津 (CN-TJ)? (mapping key 'geo_map': add `津门: CN-TJ`, or list it in 'skip_rows')"),
     (",9.9,", ",9.9万,", 't.csv line 4, column "2021年": \'9.9万\' is not a number'),
     ("地区,", "省份,", "t.csv (.meta.yaml), mapping key 'geo_column': column '地区' is not in the header on line 2"),
 ])

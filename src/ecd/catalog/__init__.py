@@ -34,7 +34,7 @@ from ecd.catalog._glossary import glossary
 from ecd.catalog._load import known_geos as _known_geos
 from ecd.errors import ParameterError
 
-__all__ = ["indicators", "indicator", "provinces", "geos", "geo_name", "domains", "policies", "known_geos",
+__all__ = ["indicators", "indicator", "provinces", "geos", "geo_name", "geo_code", "domains", "policies", "known_geos",
            "kind", "unit", "unit_zh", "KINDS", "KIND_ZH", "glossary"]
 
 _INDICATOR_COLUMNS = [
@@ -259,6 +259,43 @@ def geo_name(code: str, lang: str = "zh") -> str:
     if code not in names:
         raise unknown_code_error("code", code, names, "geo code", where="ecd.catalog.geos()")
     return names[code][0 if lang == "zh" else 1]
+
+
+def geo_code(name: str) -> str:
+    """The geo code of a place given by its code, Chinese name (with or without 省/市/自治区) or English name.
+
+    Parameters
+    ----------
+    name : str
+        ``CN-BJ``, ``北京``, ``北京市``, ``北　京``, ``Beijing``, ``全国`` (= ``CN``), ``日本`` …
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ecd.errors.ParameterError
+        A name the catalog does not know, with the closest places.
+
+    Examples
+    --------
+    >>> import ecd.catalog
+    >>> ecd.catalog.geo_code("北京"), ecd.catalog.geo_code("广西壮族自治区"), ecd.catalog.geo_code("Japan")
+    ('CN-BJ', 'CN-GX', 'JPN')
+    >>> ecd.catalog.geo_code("新彊维吾尔自治区")
+    Traceback (most recent call last):
+    ...
+    ecd.errors.ParameterError: parameter 'name': unknown place '新彊维吾尔自治区'; did you mean 新疆 (CN-XJ)?
+    """
+    from ecd.catalog import _names
+
+    if not isinstance(name, str) or not name.strip():
+        raise ParameterError("name", f"got {name!r}; expected a geo code or a place name such as 'CN-BJ' or '北京'")
+    code = _names.lookup(name)
+    if code is None:
+        raise ParameterError("name", f"unknown place {name!r}; {_names.did_you_mean(name)}")
+    return code
 
 
 def domains() -> pd.DataFrame:

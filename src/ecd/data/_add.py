@@ -8,9 +8,12 @@ that are not in the catalog are listed with a ready-to-paste user-catalog entry.
 """
 from __future__ import annotations
 
+import csv
 import datetime as _dt
+import io
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,7 +22,7 @@ import yaml
 
 from ecd import paths
 from ecd.catalog._load import catalog_doc, load_yaml
-from ecd.data._readers import get_reader, reader_names
+from ecd.data._readers import TIDY_COLUMNS, get_reader, reader_names
 from ecd.data._readers_yearbook import MAPPING_KEYS as _YEARBOOK_KEYS
 from ecd.data._sidecar import TRUST_LEVELS, _trust_ok, sha256_file, sidecar_path
 from ecd.errors import ConfigError, DataError, ParameterError, SchemaError
@@ -68,6 +71,67 @@ def detect_format(path: Path, mapping: dict | None) -> str:
     return "tidy_csv"
 
 
+_YEARISH = re.compile(r"^(1[89]|20)\d{2}\s*年?$")
+
+
+def _first_rows(path: Path, n: int = 12) -> list[list[str]]:
+    """The first ``n`` non-blank rows of a CSV (UTF-8 or GBK) or XLSX file, as stripped cells."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            from openpyxl import load_workbook
+
+            ws = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+            rows = [["" if v is None else str(v).strip() for v in r] for r in ws.iter_rows(max_row=n * 2, values_only=True)]
+        except Exception:  # noqa: BLE001 — an unreadable workbook is reported by the reader, with its reason
+            return []
+    else:
+        data = path.read_bytes()[:65536]
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return []
+        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+    return [r for r in rows if any(r)][:n]
+
+
+def sniff_table(path: Path) -> str | None:
+    """Why a file looks like a yearbook table (years or regions as rows/columns), or ``None``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from ecd.data._add import sniff_table
+    >>> sniff_table(Path("tests/fixtures/readers/yearbook_births_gbk.csv"))
+    'years as columns on line 2 (2020年, 2021年, 2022年); region names in the first column (北　京, 天津市, 河北省 …)'
+    """
+    from ecd.data._readers_yearbook import geo_of
+
+    rows = _first_rows(path)
+    found = []
+    for i, cells in enumerate(rows, start=1):
+        years = [c for c in cells if _YEARISH.match(unicodedata.normalize("NFKC", c))]
+        if len(years) >= 2:
+            found.append(f"years as columns on line {i} ({', '.join(years[:3])}{' …' if len(years) > 3 else ''})")
+            break
+        regions = [c for c in cells if c and geo_of(c, "names_zh")]
+        if len(regions) >= 2:
+            found.append(f"region names as columns on line {i} ({', '.join(regions[:3])} …)")
+            break
+    first = [r[0] for r in rows if r and r[0] and geo_of(r[0], "names_zh")]
+    if len(first) >= 2:
+        found.append(f"region names in the first column ({', '.join(first[:3])}{' …' if len(first) > 3 else ''})")
+    return "; ".join(found) or None
+
+
+def _is_tidy(path: Path) -> bool:
+    rows = _first_rows(path, 1)
+    return bool(rows) and set(TIDY_COLUMNS) <= set(rows[0])
+
+
 def detect_encoding(path: Path) -> str:
     data = path.read_bytes()
     try:
@@ -101,14 +165,49 @@ def read_mapping(path: Path) -> dict:
 
 
 def _user_catalog_hint(codes: list[str], source_id: str, units: dict) -> str:
-    entries = {c: {"name_zh": "…", "name_en": "…", "unit": units.get(c, "…"), "domain": "demography",
-                   "direction": "neutral", "definition": "…", "sources": [source_id]} for c in codes}
+    """The ready-to-paste user-catalog entry for new indicator codes (said once, whatever else failed)."""
+    from ecd.catalog._load import KINDS
+
+    entries = {c: {"name_zh": "…", "name_en": "…", "unit": units.get(c, "…"), "unit_zh": "…",
+                   "kind": "…", "domain": "demography", "direction": "neutral", "definition": "…",
+                   "sources": [source_id]} for c in codes}
     text = yaml.safe_dump({"indicators": entries}, allow_unicode=True, sort_keys=False)
     return (f"indicator code(s) not in the catalog: {', '.join(codes)}. Add them to a user catalog "
             f"{paths.home() / 'catalog' / (source_id + '.yaml')} (no package code needs to change), e.g.\n{text}"
-            f"(domain: one of {', '.join(catalog_doc()['domains'])}; direction: favourable, adverse or neutral), "
+            f"(domain: one of {', '.join(catalog_doc()['domains'])}; direction: favourable, adverse or neutral; "
+            f"kind: one of {', '.join(KINDS)}; unit_zh: the unit as the book prints it, e.g. 万人), "
             f"or map the file's codes to existing ones (mapping key indicator / indicator_map); then run "
             f"`ecd data add` again.")
+
+
+def _mapping_codes(mapping: dict | None) -> set[str]:
+    """Indicator codes a mapping names (a yearbook's ``indicator``, an export's ``indicator_map`` values)."""
+    if not isinstance(mapping, dict):
+        return set()
+    out = {mapping["indicator"]} if isinstance(mapping.get("indicator"), str) else set()
+    imap = mapping.get("indicator_map")
+    if isinstance(imap, dict):
+        out |= {v for v in imap.values() if isinstance(v, str)}
+    return out
+
+
+class _UserView:
+    """Messages about the copy under data/raw/ rewritten to name what the user gave: FILE and --mapping."""
+
+    def __init__(self, label: str, meta_label: str, shown: str, mapping_shown: str | None):
+        self.pairs = []
+        where = mapping_shown or f"{shown} (--mapping)"
+        self.pairs += [(f"{label} (.meta.yaml), mapping key", f"{where}: mapping key"),
+                       (f"{label} (.meta.yaml), field mapping.", f"{where}: key "),
+                       (f"{label} (.meta.yaml)", f"{shown} (its sidecar)"),
+                       ("(.meta.yaml)", f"({where})" if mapping_shown else "(--mapping)"),
+                       (meta_label, f"the sidecar of {shown} (from the flags, --mapping and --publications)"),
+                       (label, shown)]
+
+    def __call__(self, text: str) -> str:
+        for old, new in self.pairs:
+            text = text.replace(old, new)
+        return text
 
 
 def _has_publication_column(path: Path, fmt: str) -> bool:
@@ -215,12 +314,25 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
         raise ParameterError("--source", f"{source_id!r} is not a valid source id (expected lower-case letters, "
                                          f"digits and _, e.g. gd_yearbook_2023)")
     mapping_doc = read_mapping(Path(mapping)) if isinstance(mapping, (str, Path)) else mapping
+    guessed = fmt is None
     fmt = fmt or detect_format(src, mapping_doc)
     if get_reader(fmt) is None:
         raise ParameterError("--format", f"{fmt!r} is not a known format; expected one of {', '.join(reader_names())}")
+    how = ("MAPPING.yaml saying how to read it (indicator, unit, header_row, geo_column or geo, year_columns or "
+           "geo_columns, skip_rows_matching … — README, 'Adding a source')")
     if fmt == "yearbook_wide" and not mapping_doc:
-        raise ParameterError("--mapping", "a wide yearbook table needs --mapping MAPPING.yaml (indicator, unit, "
-                                          "year_columns or geo_columns …; see ecd.data._readers_yearbook)")
+        why = sniff_table(src)
+        raise ParameterError("--mapping", f"{src} looks like a yearbook table{f' ({why})' if why else ''}: pass "
+                                          f"--mapping {how}")
+    if guessed and fmt == "tidy_csv" and not _is_tidy(src):
+        why = sniff_table(src)
+        if why:
+            raise ParameterError("--mapping", f"{src} looks like a yearbook table ({why}): pass --mapping {how}")
+        first = (_first_rows(src, 1) or [[]])[0]
+        raise ParameterError("--format", f"cannot tell the format of {src}: its first line {first[:6]} is neither "
+                                         f"the tidy header ({', '.join(TIDY_COLUMNS)}) nor that of a WDI, SDMX or "
+                                         f"WHO GHO export; pass --format (one of {', '.join(reader_names())}), and "
+                                         f"--mapping for a yearbook table")
     fields = {k: v for k, v in (fields or {}).items() if v not in (None, "")}
     missing = [f for f in ASKED_FIELDS if f not in fields]
     if missing and ask is not None:
@@ -276,6 +388,11 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
         meta["publication"] = publication
 
     created_folder = not folder.exists()
+    label = target.relative_to(paths.home()).as_posix()
+    shown = str(file)
+    view = _UserView(label, side.relative_to(paths.home()).as_posix(), shown,
+                     str(mapping) if isinstance(mapping, (str, Path)) else None)
+    new_codes = ""
     prefer_file = paths.home() / "catalog" / f"prefer-{source_id}.yaml"
     if prefer and prefer_file.exists():
         raise ConfigError(f"{prefer_file.relative_to(paths.home()).as_posix()} already exists (expected a new source id "
@@ -286,13 +403,17 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
         shutil.copyfile(src, target)
         side.write_text("# Provenance sidecar written by `ecd data add`; the data file beside it is never edited.\n"
                         + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        table = get_reader(fmt)(target, meta, target.relative_to(paths.home()).as_posix())
+        table = get_reader(fmt)(target, meta, label)
         codes = sorted(set(table.frame["indicator"].map(str)) - {""}) if len(table.frame) else []
-        unknown = [c for c in codes if c not in catalog_doc()["indicators"]]
+        known = catalog_doc()["indicators"]
+        unknown = sorted({c for c in codes if c not in known} | {c for c in _mapping_codes(mapping_doc) if c not in known})
+        if unknown:
+            units = dict(zip(table.frame["indicator"], table.frame["unit"])) if len(table.frame) else {}
+            if isinstance(mapping_doc, dict) and isinstance(mapping_doc.get("unit"), str):
+                units.setdefault(str(mapping_doc.get("indicator")), mapping_doc["unit"])
+            new_codes = _user_catalog_hint(unknown, source_id, units)
         if unknown and not table.failures:
-            units = dict(zip(table.frame["indicator"], table.frame["unit"]))
-            raise SchemaError(f"{target.relative_to(paths.home()).as_posix()}: nothing added — "
-                              + _user_catalog_hint(unknown, source_id, units))
+            raise SchemaError(f"{shown}: nothing added — " + new_codes)
         if prefer and codes:
             from ecd.data._prefer import prefer_lists
 
@@ -316,10 +437,10 @@ def add(file, source_id: str, *, fmt: str | None = None, mapping=None, fields: d
             shutil.rmtree(folder, ignore_errors=True)
         if isinstance(e, SchemaError) and "nothing added" not in str(e):
             head = str(e).split("\n", 1)[0]
-            raise SchemaError(f"ecd data add {src.name}: nothing added (file and sidecar removed again). {head}",
-                              e.failures) from None
+            raise SchemaError(f"ecd data add {shown}: nothing added (file and sidecar removed again). {view(head)}",
+                              [view(f) for f in e.failures], epilogue=new_codes) from None
         if isinstance(e, DataError) and not isinstance(e, SchemaError):
-            raise type(e)(f"ecd data add {src.name}: nothing added (file and sidecar removed again). {e}") from None
+            raise type(e)(f"ecd data add {shown}: nothing added (file and sidecar removed again). {view(str(e))}") from None
         raise
     rel = target.relative_to(paths.raw_dir()).as_posix()
     row = next((r for r in summary.per_file if r[0].endswith(rel)), None)

@@ -96,6 +96,19 @@ def _years_mask(years, col: pd.Series) -> pd.Series:
 RESOLVE = ("prefer", "all")
 
 
+def _geo_code(g: str) -> str:
+    """A geo code, or the code of a place name (北京, 北京市, Beijing → CN-BJ); unknown names get suggestions."""
+    if g in known_geos():
+        return g
+    from ecd.catalog import _names
+
+    code = _names.lookup(g)
+    if code is None:
+        raise ParameterError("geo", f"unknown geo code {g!r} (nor a place name the catalog knows); "
+                                   f"{_names.did_you_mean(g)}")
+    return code
+
+
 def load(indicator, geo=None, area=None, years=None, source=None, resolve: str = "prefer") -> pd.DataFrame:
     """Rows of the warehouse for one or more indicators, with their origins.
 
@@ -109,7 +122,8 @@ def load(indicator, geo=None, area=None, years=None, source=None, resolve: str =
         Indicator code(s) of the catalog (``ecd.data.catalog()``).
     geo : str or list of str, optional
         ``CN``, ``CN-XX`` provinces, ``CN-EAST``/``CN-CENTRAL``/``CN-WEST``,
-        ISO3 country codes, ``WLD``. Default: all.
+        ISO3 country codes, ``WLD`` — or place names: ``北京``, ``北京市``,
+        ``全国``, ``Beijing`` (see :func:`ecd.catalog.geo_code`). Default: all.
     area : {"total", "urban", "rural"} or list, optional
         Default: all.
     years : (start, end) tuple, list of int or int, optional
@@ -143,6 +157,8 @@ def load(indicator, geo=None, area=None, years=None, source=None, resolve: str =
     >>> df = ecd.data.load("u5mr", geo="CN-EAST", area="rural", years=(2014, 2015))
     >>> df[["year", "value", "source_id"]].values.tolist()
     [[2014, 6.84, 'mchss'], [2015, 5.61, 'mchss']]
+    >>> ecd.data.load("nmr", geo="东部地区", area="rural", years=2015)["geo"].tolist()
+    ['CN-EAST']
     """
     codes = _as_list("indicator", indicator)
     entries = catalog_doc()["indicators"]
@@ -151,10 +167,7 @@ def load(indicator, geo=None, area=None, years=None, source=None, resolve: str =
             raise ParameterError("indicator", f"unknown indicator code {c!r}; {suggest(c, entries)}")
     geos = _as_list("geo", geo)
     if geos:
-        known = known_geos()
-        for g in geos:
-            if g not in known:
-                raise ParameterError("geo", f"unknown geo code {g!r}; {suggest(g, known, where='ecd.catalog.geos()')}")
+        geos = [_geo_code(g) for g in geos]
     areas = _as_list("area", area)
     if areas:
         for a in areas:

@@ -3,7 +3,9 @@
 A reader is chosen by the ``format`` field of the file's ``.meta.yaml``. It
 returns the cells as *strings* (plus ``_line``, the 1-based line number in the
 file, header = line 1) so that validation can quote exactly what the user will
-see when they open the file. Readers never fix values; they only report.
+see when they open the file. Readers never change a value; they only make its
+spelling plain — full-width digits and punctuation, a declared thousands
+separator — and record the cell as printed in the row's ``note``.
 
 Formats: ``tidy_csv`` and ``geo_codes`` (here), ``wdi_csv``, ``sdmx_csv`` and
 ``who_gho`` (:mod:`ecd.data._readers_intl`), ``yearbook_wide``
@@ -207,10 +209,15 @@ def read_csv_cells(text: str, label: str, required, optional=()) -> RawTable:
 def read_tidy_csv(path: Path, meta: dict, label: str) -> RawTable:
     """The data-seed layout: ``indicator, geo, area, year, value, unit, source`` (+ ``se, ci_low, ci_high``,
     ``publication, trust, note``)."""
+    from ecd.data._readers_common import normalise_numbers, options
+
     text, problem = decode(path.read_bytes(), meta.get("encoding", "utf-8"), label)
     if problem:
         return RawTable(empty_raw(), [problem])
-    return read_csv_cells(text, label, TIDY_COLUMNS, OPTIONAL_COLUMNS + TEXT_COLUMNS)
+    # full-width digits (and a thousands separator declared as `mapping: {thousands: ","}`) are read as
+    # plain numbers; the row's note records the cell as printed
+    return normalise_numbers(read_csv_cells(text, label, TIDY_COLUMNS, OPTIONAL_COLUMNS + TEXT_COLUMNS),
+                             options(meta).get("thousands"))
 
 
 GEO_CODE_COLUMNS = ("geo", "gb2260", "name_zh", "name_en", "region_3")

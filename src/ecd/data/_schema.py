@@ -169,6 +169,14 @@ def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "obse
     def shown(idx, column):
         return repr(str(raw.at[idx, column]).strip()) if column in raw else "''"
 
+    # one message per problem: the same finding on several rows (a new indicator code on every row of a
+    # table) is said once, at its first line, with the other lines
+    grouped: dict[tuple[str, str], list[int]] = {}
+
+    def once(idx, column, text):
+        where = raw.at[idx, WHERE + column] if WHERE + column in raw else f'column "{column}"'
+        grouped.setdefault((column, where, text), []).append(idx)
+
     fc = _failure_cases(column_schema(ctx), frame)
     for rec in fc.to_dict("records"):
         idx, col, check = rec.get("index"), rec.get("column"), _check_name(rec.get("check"))
@@ -179,22 +187,38 @@ def validate(raw: pd.DataFrame, label: str, ctx: Context, year_kind: str = "obse
             check = {"indicator": "known_indicator", "geo": "known_geo", "area": "known_area"}.get(col, check)
         if check == "known_indicator":
             hint = suggest(str(raw.at[idx, col]).strip(), ctx.indicators)
-            add(idx, col, f"{shown(idx, col)} is not in the indicator catalog (expected a code of "
-                          f"src/ecd/catalog/indicators.yaml: {hint} Otherwise add it to the catalog)")
+            once(idx, col, f"{shown(idx, col)} is not in the indicator catalog (expected a code of "
+                           f"src/ecd/catalog/indicators.yaml or of a user catalog $ECD_HOME/catalog/*.yaml: {hint} "
+                           f"Otherwise add it to a user catalog; `ecd data add` prints the entry to paste)")
         elif check == "known_geo":
-            add(idx, col, f"{shown(idx, col)} is not a known geo code (expected CN, a CN-XX province such as "
-                          f"'CN-BJ', CN-EAST/CN-CENTRAL/CN-WEST, WLD or an ISO3 country in src/ecd/catalog/geo.yaml)")
+            from ecd.catalog import _names
+
+            cell = str(raw.at[idx, col]).strip()
+            code = _names.lookup(cell) if cell else None
+            hint = (f"{cell!r} is the place {code}: write the code" if code
+                    else _names.did_you_mean(cell) if cell else "")
+            once(idx, col, f"{shown(idx, col)} is not a known geo code (expected CN, a CN-XX province such as "
+                           f"'CN-BJ', CN-EAST/CN-CENTRAL/CN-WEST, WLD or an ISO3 country in src/ecd/catalog/geo.yaml"
+                           + (f"; {hint})" if hint else ")"))
         elif check == "known_area":
-            add(idx, col, f"{shown(idx, col)} is not an area code (expected one of total, urban, rural)")
+            once(idx, col, f"{shown(idx, col)} is not an area code (expected one of total, urban, rural)")
         elif check in ("integer_year", "not_nullable") and col == "year":
-            add(idx, col, f"{shown(idx, col)} is not a year (expected a whole number such as 2020)")
+            once(idx, col, f"{shown(idx, col)} is not a year (expected a whole number such as 2020)")
         elif check in ("number", "not_nullable") and col == "value":
-            add(idx, col, f"{shown(idx, col)} is not a number (expected a numeric value such as 12.5; "
-                          f"no text, units, thousands separators or missing values)")
+            once(idx, col, f"{shown(idx, col)} is not a number (expected a numeric value such as 12.5; "
+                           f"no text, units, thousands separators or missing values)")
         elif check == "nonempty":
-            add(idx, col, f"{shown(idx, col)} is empty (expected a non-empty {col})")
+            once(idx, col, f"{shown(idx, col)} is empty (expected a non-empty {col})")
         else:
-            add(idx, col, f"{shown(idx, col)} fails check {check}")
+            once(idx, col, f"{shown(idx, col)} fails check {check}")
+    for (col, _where, text), idxs in grouped.items():
+        idxs = sorted(idxs, key=lambda i: int(lines[i]))
+        others = sorted({int(lines[i]) for i in idxs[1:]} - {int(lines[idxs[0]])})
+        more = ""
+        if others:
+            shown_lines = ", ".join(map(str, others[:8])) + (" …" if len(others) > 8 else "")
+            more = f" — the same on line(s) {shown_lines} ({len(others) + 1} lines in all)"
+        add(idxs[0], col, text + more)
 
     if "trust" in raw:
         from ecd.data._sidecar import TRUST_LEVELS

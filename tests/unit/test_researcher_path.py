@@ -65,6 +65,15 @@ def test_researcher_path(tmp_path, monkeypatch, capsys):
     assert page.exists()
     html = page.read_text(encoding="utf-8")
     assert 'id="fig-births-demo"' in html and "<img" in html
-    assert 'data-name="latest_geo" title="由本章笔记本计算">河北</span>' in html
-    assert 'data-name="latest_value" title="来源：SYNTHETIC 各地区户籍出生人口表">64.0</span>' in html
-    assert "SYNTHETIC 各地区户籍出生人口表" in html  # the figure's source line
+    # a name computed here says so; a number names the publication of the row it came from (never a glue
+    # name or the copy's file) and links to that publication in the chapter's 参考文献
+    assert 'data-name="latest_geo" title="由本章计算">河北</span>' in html
+    assert 'title="来源：ecd test suite. SYNTHETIC test fixture">64.0</span>' in html
+    value = html[html.index('data-name="latest_value"'):]
+    refs = value[value.index('data-refs="') + len('data-refs="'):].split('"')[0].split()
+    assert len(refs) == 1
+    references = html[html.index("<h2>参考文献</h2>"):]
+    assert f'<li id="{refs[0]}">[1] ecd test suite. SYNTHETIC test fixture' in references
+    caption = html[html.index('id="fig-births-demo"'):].split("</figure>")[0]
+    assert "SYNTHETIC test fixture" in caption  # the figure's source line cites the same publication
+    assert "yearbook_births_gbk" not in html and "各地区户籍出生人口表" not in html

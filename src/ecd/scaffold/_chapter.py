@@ -67,8 +67,7 @@ def notebook_json(cid: str, title: str, indicator: str, foreach: str | None, geo
                 "df = ecd.data.load(indicator, geo=places)\n"
                 "if df.empty:\n"
                 "    raise ValueError(f\"no rows of {indicator!r} for {places} in the warehouse; "
-                "check `ecd.data.load({indicator!r})`\")\n"
-                "source = \"; \".join(ecd.data.origins(df)[\"citation\"].unique())"),
+                "check `ecd.data.load({indicator!r})`\")"),
         _md("## 图"),
         _code("if set(df[\"area\"]) & {\"urban\", \"rural\"}:\n"
               "    fig = ecd.viz.urban_rural_panels(df, geos=places, ylabel=entry[\"unit\"],\n"
@@ -81,13 +80,13 @@ def notebook_json(cid: str, title: str, indicator: str, foreach: str | None, geo
               "    ax.set_ylabel(entry[\"unit\"])\n"
               "    ax.legend()\n"
               f"ecd.book.figure(fig, label=\"fig-{cid}\", caption=f\"{{entry['name_zh']}}（{{'、'.join(ecd.catalog.geo_name(g) for g in places)}}）\",\n"
-              "                source=source)"),
+              "                source=df)"),
         _md("## 正文中的数字"),
         _code("latest = df.sort_values([\"year\", \"geo\"]).iloc[-1]\n"
               "ecd.book.glue(\"indicator_name\", entry[\"name_zh\"])\n"
               "ecd.book.glue(\"latest_year\", int(latest[\"year\"]), fmt=\"{}\")\n"
               "ecd.book.glue(\"latest_geo\", ecd.catalog.geo_name(latest[\"geo\"]))\n"
-              "ecd.book.glue(\"latest_value\", float(latest[\"value\"]), fmt=\"{:.1f}\", origin=source, unit=entry[\"unit\"])"),
+              "ecd.book.glue(\"latest_value\", float(latest[\"value\"]), fmt=\"{:.1f}\", origin=latest, unit=entry[\"unit\"])"),
     ]
     for i, cell in enumerate(cells):
         cell["id"] = f"{stem[:50]}-{i}"

@@ -100,6 +100,23 @@ ecd_write(r, out)
 """
 
 
+def refused_measures(peer: B.RPeer) -> tuple[set[str], str | None]:
+    """Measures R healthequal must not run with the installed peer versions, and why.
+
+    marginaleffects < 0.11.1 makes healthequal's RII silently wrong (0.9.0) or crash (0.11.0).
+    """
+    if peer.version("marginaleffects") < MIN_MARGINALEFFECTS:
+        return {"RII"}, (f"REFUSED: R healthequal's RII is not run — marginaleffects {peer.versions['marginaleffects']}"
+                         " < 0.11.1 ignores comparison='lnratio' (0.9.0) or crashes (0.11.0), so RII would be "
+                         "silently wrong; install marginaleffects >= 0.11.1 (needs insight >= 0.19.7)")
+    return set(), None
+
+
+def r_skip(refused: set[str]) -> str:
+    """The R script's skip argument: healthequal function names of the refused measures."""
+    return ",".join(k for k, v in FUNCTIONS.items() if v in refused)
+
+
 def compare_measures(report: B.Report, ours: pd.DataFrame, theirs: pd.DataFrame, refused: set[str]) -> None:
     """Every (stratum, measure) ecd has; R's values where R ran the function, else missing."""
     theirs = theirs.assign(measure=theirs["func"].map(FUNCTIONS)).rename(
@@ -151,17 +168,14 @@ def main(argv=None) -> int:
                 "123456 on both sides")
     peer = report.r_peer(["healthequal", "marginaleffects", "insight"], args, label="R healthequal")
     if peer is not None:
-        refused = set()
-        if peer.version("marginaleffects") < MIN_MARGINALEFFECTS:
-            refused = {"RII"}
-            report.note(f"REFUSED: R healthequal's RII is not run — marginaleffects {peer.versions['marginaleffects']}"
-                        " < 0.11.1 ignores comparison='lnratio' (0.9.0) or crashes (0.11.0), so RII would be "
-                        "silently wrong; install marginaleffects >= 0.11.1 (needs insight >= 0.19.7)")
+        refused, why = refused_measures(peer)
+        if why:
+            report.note(why)
         with tempfile.TemporaryDirectory() as tmp:
             path = B.share(make_data(args.r_strata), tmp, "strata")
             df = B.read_shared(path, dtype={"subgroup": str})
             out = f"{tmp}/healthequal_r.csv"
-            skip = ",".join(k for k, v in FUNCTIONS.items() if v in refused)
+            skip = r_skip(refused)
             r_times = report.run_r(peer, R_SCRIPT, [path, out, skip], args, f"R healthequal on {args.r_strata} strata")
             ecd_t, res = B.best_of(lambda: ineq.summarize(df, method="healthequal"), args.repeat)
             if r_times is not None:

@@ -177,6 +177,51 @@ def test_a_benchmark_without_r_still_times_ecd(monkeypatch, tmp_path):
     assert [t["size"] for t in record["timings"]] == ["40 children × 50 items"] and not record["timings"][0]["peer"]
 
 
+@pytest.fixture(scope="module")
+def inequality_bench(B):
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_inequality", BENCH / "inequality.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.mark.parametrize("installed, refused", [("0.9.0", True), ("0.11.0", True), ("0.11.1", False),
+                                                ("0.23.0", False)])
+def test_healthequal_rii_is_refused_with_marginaleffects_older_than_0_11_1(B, inequality_bench, tmp_path,
+                                                                             installed, refused):
+    """The peer's versions are probed through Rscript; an old marginaleffects keeps RII away from R."""
+    rscript = tmp_path / "Rscript"  # answers the version probe as an R with these packages would
+    rscript.write_text("#!/bin/sh\nprintf '4.2.2\\nhealthequal 1.0.1\\nmarginaleffects %s\\ninsight 0.19.7\\n' "
+                       f"{installed}\n")
+    rscript.chmod(0o755)
+    peer = B.RPeer(["healthequal", "marginaleffects", "insight"], rscript=str(rscript))
+    assert peer.ok and peer.versions["marginaleffects"] == installed
+    measures, why = inequality_bench.refused_measures(peer)
+    if refused:
+        assert measures == {"RII"} and f"marginaleffects {installed} < 0.11.1" in why and "REFUSED" in why
+        assert inequality_bench.r_skip(measures) == "rii"  # the R script drops healthequal::rii
+    else:
+        assert measures == set() and why is None and inequality_bench.r_skip(measures) == ""
+
+
+def test_a_refused_measure_is_not_compared(B, inequality_bench):
+    ours = pd.DataFrame({"indicator_abbr": ["s1", "s1"], "measure": ["SII", "RII"], "estimate": [1.0, 2.0],
+                         "se": [0.1, 0.2], "ci_low": [0.8, 1.6], "ci_high": [1.2, 2.4], "note": ["", ""]})
+    theirs = pd.DataFrame({"indicator_abbr": ["s1"], "func": ["sii"], "estimate": [1.0], "se": [0.1],
+                           "lowerci": [0.8], "upperci": [1.2], "error": [np.nan]})
+    report = B.Report("t", "test", None)
+    inequality_bench.compare_measures(report, ours, theirs, {"RII"})
+    assert not report.failures and len(report.checks) == 1 and report.checks[0]["ok"]
+    assert {c["column"].split(".")[0] for c in report.checks[0]["columns"]} == {"SII"}
+    report = B.Report("t", "test", None)  # not refused: R's missing RII is a disagreement
+    inequality_bench.compare_measures(report, ours, theirs, set())
+    assert report.failures and "RII" in report.failures[0]
+
+
 # ------------------------------------------------------------------------------ results + README
 def test_results_and_readme_are_rendered_from_the_same_records(B, tmp_path):
     spec = importlib.util.spec_from_file_location("bench_run_all", BENCH / "run_all.py")
@@ -205,4 +250,3 @@ def test_results_and_readme_are_rendered_from_the_same_records(B, tmp_path):
     assert "on 2026-12-04 (2 cores shared with other jobs; load average 1.5–1.5" in block
     assert "| z-scores | 10 rows | anthro | 100× | 150× | **DISAGREE** |" in block
     assert "ecd alone" not in block  # only like-for-like ratios go into the README
-

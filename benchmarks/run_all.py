@@ -35,7 +35,7 @@ import _bench as B
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 # the benchmarks against R peers first; then the Python/SQL peers
-DEFAULT = ["growth", "development", "inequality", "survey", "trends", "childcare", "compare", "data"]
+DEFAULT = ["growth", "development", "inequality", "survey", "regression", "trends", "childcare", "compare", "data"]
 OPTIONAL = ["book"]  # the whole book twice (papermill/nbconvert CLIs vs ecd build): --only book
 QUICK = {
     "growth": ["--rows", "20000", "--r-rows", "5000", "--prev-rows", "5000", "--r-prev-rows", "1000",
@@ -43,6 +43,7 @@ QUICK = {
     "development": ["--n", "5000", "--r-n", "2000", "--repeat", "2"],
     "inequality": ["--strata", "60", "--r-strata", "6", "--repeat", "2"],
     "survey": ["--rows", "100000", "--r-rows", "100000", "--repeat", "2"],
+    "regression": ["--rows", "100000", "--decomp-rows", "20000", "--draws", "50", "--repeat", "2"],
     "trends": ["--series", "10", "--r-series", "10", "--permutations", "499", "--repeat", "2"],
     "childcare": ["--geos", "300", "--repeat", "2"],
     "compare": ["--rows", "100000", "--repeat", "2"],

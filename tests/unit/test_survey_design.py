@@ -183,7 +183,7 @@ def test_tidy_columns_and_vcov_frame():
     d = Design(synthetic(), strata="stratum", psu="psu", weights="weight")
     t = d.proportion("stunted", by=["urban", "sex"], ci="beta").tidy()
     assert list(t.columns) == ["variable", "urban", "sex", "domain", "estimate", "se", "ci_low",
-                               "ci_high", "ci_method", "df", "deff", "deff_replace", "n"]
+                               "ci_high", "ci_method", "df", "deff", "deff_replace", "n", "note"]
     r = d.proportion("stunted", by=["urban", "sex"])
     assert list(r.vcov.index) == list(t["domain"])
     assert (t["ci_low"] <= t["estimate"]).all() and (t["estimate"] <= t["ci_high"]).all()
@@ -224,3 +224,64 @@ def test_drop_each_equals_one_call_per_variable(statistic):
     assert both["n"].tolist() == single["n"].tolist()
     joint = fn(["haz", "waz"], by="urban", na="drop").tidy()
     assert (joint["n"] < both["n"]).all()
+
+
+# ----------------------------------------------------------------------------- issue 16: API that was silently wrong
+def test_one_stray_text_cell_is_refused_not_turned_into_category_shares():
+    # issue 16: a haz column with one "n/a" cell became the share of each distinct value
+    df = synthetic()
+    df["haz"] = df["haz"].astype(object)
+    df.loc[4, "haz"] = "n/a"
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    with pytest.raises(DataError, match=r"column 'haz' holds numbers and text: row\(s\) 4 hold 'n/a'.*pd.to_numeric"):
+        d.mean("haz")
+
+
+def test_numbers_stored_as_text_are_refused_but_text_labels_still_give_shares():
+    df = synthetic()
+    df["stunted_txt"] = df["stunted"].astype(str)
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    with pytest.raises(DataError, match=r"column 'stunted_txt' holds numbers stored as text \(e.g. '[01]'\)"):
+        d.mean("stunted_txt")
+    shares = d.mean("sex").tidy()
+    assert_allclose(shares["estimate"].sum(), 1.0)
+    # a category column is the user's explicit choice: shares, as R's factor
+    df["stunted_cat"] = df["stunted"].astype("category")
+    assert len(Design(df, strata="stratum", psu="psu", weights="weight").mean("stunted_cat").tidy()) == 2
+
+
+def test_all_zero_weights_are_a_design_error():
+    df = synthetic().assign(weight=0.0)
+    with pytest.raises(DesignError, match=r"weights column 'weight' is 0 in every row"):
+        Design(df, strata="stratum", psu="psu", weights="weight")
+
+
+def test_negative_weight_message_shows_a_plain_number():
+    df = synthetic()
+    df.loc[3, "weight"] = -2.5
+    with pytest.raises(DesignError) as e:
+        Design(df, strata="stratum", psu="psu", weights="weight")
+    assert "(e.g. -2.5)" in str(e.value) and "np." not in str(e.value)
+
+
+@pytest.mark.parametrize("statistic", ["mean", "total"])
+def test_all_missing_variable_with_drop_is_na_with_a_note_and_n_0(statistic):
+    # issue 16: mean NaN with SE 0, total 0 with CI [0, 0]
+    df = synthetic().assign(haz=np.nan)
+    d = Design(df, strata="stratum", psu="psu", weights="weight")
+    t = getattr(d, statistic)("haz", na="drop").tidy()
+    assert len(t) == 1
+    row = t.iloc[0]
+    assert np.isnan(row["estimate"]) and np.isnan(row["se"])
+    assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert row["n"] == 0 and "n = 0" in row["note"]
+
+
+def test_a_domain_without_values_is_na_with_a_note_and_the_others_unchanged():
+    df = synthetic()
+    d0 = Design(df, strata="stratum", psu="psu", weights="weight").mean("haz", by="sex", na="drop").tidy()
+    df.loc[df.sex == "f", "haz"] = np.nan
+    t = Design(df, strata="stratum", psu="psu", weights="weight").mean("haz", by="sex", na="drop").tidy()
+    f, m = t[t.sex == "f"].iloc[0], t[t.sex == "m"].iloc[0]
+    assert f["n"] == 0 and np.isnan(f["estimate"]) and "n = 0" in f["note"]
+    assert m["note"] == "" and m["estimate"] == d0[d0.sex == "m"].iloc[0]["estimate"]

@@ -212,7 +212,10 @@ class Design:
             raise DesignError(f"weights column {weights!r} is missing or not a finite number in row(s) {_rows(data, bad)}; expected a non-negative sampling weight in every row. Fix or drop those rows.")
         neg = v < 0
         if neg.any():
-            raise DesignError(f"weights column {weights!r} is negative in row(s) {_rows(data, neg)} (e.g. {v[neg][0]!r}); expected weights >= 0. Check how the weights were derived.")
+            raise DesignError(f"weights column {weights!r} is negative in row(s) {_rows(data, neg)} (e.g. {float(v[neg][0])!r}); expected weights >= 0. Check how the weights were derived.")
+        if len(v) and not (v > 0).any():
+            raise DesignError(f"weights column {weights!r} is 0 in every row; expected at least one positive sampling "
+                              f"weight (a design without weight estimates nothing). Check how the weights were derived.")
         return v
 
     @staticmethod

@@ -59,6 +59,7 @@ def _values(design, cols, name, na, override=None):
             mats.append(s.to_numpy(dtype=float, na_value=np.nan)[None, :])
             names.append(c)
         else:
+            _refuse_numbers_as_text(data, c)
             miss = s.isna().to_numpy()
             levels = np.sort(pd.unique(s[~miss]))
             arr = s.to_numpy()
@@ -78,6 +79,47 @@ def _values(design, cols, name, na, override=None):
 
 
 NA_OPTIONS = ("raise", "drop", "drop_each")
+
+
+def _number_like(v) -> bool:
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return True
+    if isinstance(v, str):
+        try:
+            float(v.strip())
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _refuse_numbers_as_text(data: pd.DataFrame, c: str) -> None:
+    """A text column that holds numbers would silently become category shares: say so instead.
+
+    Text labels (a categorical variable, R's factor) give category shares; a pandas
+    ``category`` column always does. A column of numbers stored as text, or of numbers
+    with stray text cells, is refused, naming the rows.
+    """
+    s = data[c]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return
+    present = s.notna().to_numpy()
+    vals = s.to_numpy()
+    num = np.fromiter((_number_like(v) for v in vals), dtype=bool, count=len(vals)) & present
+    if not num.any():
+        return
+    text = present & ~num
+    if text.any():
+        shown = ", ".join(repr(v) for v in pd.unique(vals[text])[:5])
+        raise DataError(f"column {c!r} holds numbers and text: row(s) {_rows(data, text)} hold {shown}, the others "
+                        f"numbers. A mean of it would silently be the share of each distinct value; convert it with "
+                        f"pd.to_numeric(df[{c!r}], errors=\"coerce\") (the text cells become missing: see na=) or, "
+                        f"for categories, .astype(\"category\").")
+    raise DataError(f"column {c!r} holds numbers stored as text (e.g. {str(vals[num][0])!r}); a mean of it would be the "
+                    f"share of each distinct value. Convert it with pd.to_numeric(df[{c!r}]) or, for categories, "
+                    f".astype(\"category\").")
 
 
 def _domain_df(design, dcode, D):
@@ -202,65 +244,83 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None, vco
     patterns: dict[bytes, tuple] = {}
     cell_w_all = (np.bincount(cell, weights=prep.w, minlength=n_cells)
                      if by_cells and prep.valid is None else None)
-    for j in range(m):
-        yj = prep.y[j]
-        if prep.valid is None:
-            w, W, nobs, count = prep.w, W1, nobs1, count1
-        else:
-            ok = prep.valid[j]
-            key = np.packbits(ok).tobytes()
-            shared = patterns.get(key)
-            if shared is None:
-                w = prep.w * ok
-                W = prep.sums(w)
-                count = np.bincount(prep.d, weights=ok.astype(float), minlength=D)
-                nobs = np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D)
-                cell_w = np.bincount(cell, weights=w, minlength=n_cells) if by_cells else None
-                shared = patterns[key] = (w, W, nobs, count, cell_w)
-            w, W, nobs, count = shared[:4]
-        Wm[j], nobsm[j], countm[j] = W, nobs, count
-        wy = w * yj
-        Y = prep.sums(wy)
-        if by_cells:
-            cell_y = np.bincount(cell, weights=wy, minlength=n_cells)
-        if statistic == "ratio":
-            wx = w * prep.x[j]
-            X = prep.sums(wx)
-            est[j] = Y / X
+    # a domain without values or weight has no estimate: it is NA with a note (below), not a numpy warning
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(m):
+            yj = prep.y[j]
+            if prep.valid is None:
+                w, W, nobs, count = prep.w, W1, nobs1, count1
+            else:
+                ok = prep.valid[j]
+                key = np.packbits(ok).tobytes()
+                shared = patterns.get(key)
+                if shared is None:
+                    w = prep.w * ok
+                    W = prep.sums(w)
+                    count = np.bincount(prep.d, weights=ok.astype(float), minlength=D)
+                    nobs = np.bincount(prep.d, weights=(w != 0).astype(float), minlength=D)
+                    cell_w = np.bincount(cell, weights=w, minlength=n_cells) if by_cells else None
+                    shared = patterns[key] = (w, W, nobs, count, cell_w)
+                w, W, nobs, count = shared[:4]
+            Wm[j], nobsm[j], countm[j] = W, nobs, count
+            wy = w * yj
+            Y = prep.sums(wy)
             if by_cells:
-                cell_x = np.bincount(cell, weights=wx, minlength=n_cells)
-                totals[j] = (cell_y - est[j][cell_dom] * cell_x) / X[cell_dom]
+                cell_y = np.bincount(cell, weights=wy, minlength=n_cells)
+            if statistic == "ratio":
+                wx = w * prep.x[j]
+                X = prep.sums(wx)
+                est[j] = Y / X
+                if by_cells:
+                    cell_x = np.bincount(cell, weights=wx, minlength=n_cells)
+                    totals[j] = (cell_y - est[j][cell_dom] * cell_x) / X[cell_dom]
+                else:
+                    z[j] = w * (yj - est[j][prep.d] * prep.x[j]) / X[prep.d]
             else:
-                z[j] = w * (yj - est[j][prep.d] * prep.x[j]) / X[prep.d]
-        else:
-            mean = Y / W
-            est[j] = mean if statistic == "mean" else Y
-            wr = yj - mean.take(prep.d)  # take: faster than indexing, same values
-            r2 = wr * wr
-            r2 *= w
-            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = Y / W
+                est[j] = mean if statistic == "mean" else Y
+                wr = yj - mean.take(prep.d)  # take: faster than indexing, same values
+                r2 = wr * wr
+                r2 *= w
                 svyvar[j] = prep.sums(r2) / W * nobs / (nobs - 1)
-            # mean: w (y - mean) / W; total: w y
-            if by_cells and statistic == "mean":
-                cell_w = shared[4] if prep.valid is not None else cell_w_all
-                totals[j] = (cell_y - mean[cell_dom] * cell_w) / W[cell_dom]
-            elif by_cells:
-                totals[j] = cell_y
-            else:
-                wr *= w
-                z[j] = wr * (1.0 / W).take(prep.d) if statistic == "mean" else wy
-    if by_cells:
-        factors = ()
-        var_flat = cell_variances(design._stages[0], totals, cell_group, cell_dom, D, design.lonely_psu)
-    elif vcov or design._cal:
-        factors = tuple(_variance(design, prep, z))
-        var_flat = factor_variances(factors)
-    else:
-        factors = ()
-        var_flat = design_variances(design._stages, z, prep.d, prep.D, design.lonely_psu, prep.rows,
-                                    use_later_stages=design._has_fpc)
+                # mean: w (y - mean) / W; total: w y
+                if by_cells and statistic == "mean":
+                    cell_w = shared[4] if prep.valid is not None else cell_w_all
+                    totals[j] = (cell_y - mean[cell_dom] * cell_w) / W[cell_dom]
+                elif by_cells:
+                    totals[j] = cell_y
+                else:
+                    wr *= w
+                    z[j] = wr * (1.0 / W).take(prep.d) if statistic == "mean" else wy
+        if by_cells:
+            factors = ()
+            var_flat = cell_variances(design._stages[0], totals, cell_group, cell_dom, D, design.lonely_psu)
+        elif vcov or design._cal:
+            factors = tuple(_variance(design, prep, z))
+            var_flat = factor_variances(factors)
+        else:
+            factors = ()
+            var_flat = design_variances(design._stages, z, prep.d, prep.D, design.lonely_psu, prep.rows,
+                                        use_later_stages=design._has_fpc)
     se = np.sqrt(var_flat)
     W, nobs = Wm, nobsm
+    empty = (countm == 0).ravel()
+    # a total over weights that are all 0 is 0 (R's svytotal); a mean or ratio has no value
+    if statistic == "mean":
+        weightless = ~empty & (W == 0).ravel()
+    elif statistic == "ratio":
+        weightless = ~empty & ~np.isfinite(est.ravel())
+    else:
+        weightless = np.zeros_like(empty)
+    note = np.full(m * D, "", dtype=object)
+    note[empty] = "no non-missing values in this domain (n = 0): no estimate"
+    note[weightless] = ("all weights are 0 in this domain: no estimate" if statistic != "ratio"
+                        else "the denominator is 0 in this domain: no estimate")
+    gone = empty | weightless
+    if gone.any():
+        est = est.ravel().copy()
+        est[gone], se[gone] = np.nan, np.nan
+        est = est.reshape(m, D)
     with np.errstate(divide="ignore", invalid="ignore"):
         if statistic == "mean":
             vsrs = svyvar * (W - nobs) / (W * nobs)
@@ -274,6 +334,8 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None, vco
         deff_r = var_flat / vsrs_r.ravel()
         if statistic == "mean":
             deff = np.where((W < nobs).ravel(), np.nan, deff)
+    deff = np.where(gone, np.nan, deff)
+    deff_r = np.where(gone, np.nan, deff_r)
     names = prep.names if statistic != "ratio" else tuple(f"{a}/{b}" for a, b in zip(prep.names, dcols))
     res = EstimateResult(
         statistic=statistic, variables=names, by=prep.by, domains=prep.table,
@@ -281,7 +343,7 @@ def estimate(design, statistic, var, den, by, na, conf_level, override=None, vco
         estimate=est.ravel(), se=se, vcov_factors=factors, df=np.tile(prep.df, m),
         deff=deff, deff_replace=deff_r,
         n=countm.ravel().astype(np.int64),
-        design_df=design.df, conf_level=conf_level)
+        design_df=design.df, conf_level=conf_level, note=note)
     return res if override is None else (res, prep)
 
 
@@ -333,7 +395,8 @@ def proportion(design, var, level, by, ci, na, conf_level) -> ProportionResult:
         domain_labels=res.domain_labels, terms=_terms((var,), res.domain_labels, res.by),
         estimate=point, se=se, vcov_factors=res.vcov_factors, df=res.df, deff=res.deff,
         deff_replace=res.deff_replace, n=res.n, design_df=design.df, conf_level=conf_level,
-        ci_method=ci, ci_low=lo, ci_high=hi)
+        ci_method=ci, ci_low=np.where(res.note != "", np.nan, lo), ci_high=np.where(res.note != "", np.nan, hi),
+        note=res.note)
 
 
 def contrast(result, contrasts, conf_level) -> ContrastResult:

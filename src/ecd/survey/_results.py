@@ -56,6 +56,7 @@ class EstimateResult:
     n: np.ndarray = field(repr=False)
     design_df: int = 0
     conf_level: float = 0.95
+    note: np.ndarray = field(default=None, repr=False)  # why an estimate is NA ("" where it is not)
 
     @cached_property
     def vcov_matrix(self) -> np.ndarray:
@@ -82,7 +83,9 @@ class EstimateResult:
         """One row per variable and domain.
 
         Columns: ``variable``, one column per ``by`` variable, ``domain``,
-        ``estimate, se, ci_low, ci_high, ci_method, df, deff, deff_replace, n``.
+        ``estimate, se, ci_low, ci_high, ci_method, df, deff, deff_replace, n, note``
+        (``note`` says why an estimate is NA — no values in the domain (n = 0), no
+        weight — and is empty otherwise).
         """
         ints = self.confint(ci)
         return _frame(self, ints["ci_low"].to_numpy(), ints["ci_high"].to_numpy(), ci)
@@ -116,7 +119,7 @@ def _frame(res: EstimateResult, lo, hi, method) -> pd.DataFrame:
     out["domain"] = np.tile(np.asarray(res.domain_labels, dtype=object), m)
     out.update(estimate=res.estimate, se=res.se, ci_low=lo, ci_high=hi,
                ci_method=method, df=res.df, deff=res.deff, deff_replace=res.deff_replace,
-               n=res.n)
+               n=res.n, note=res.note if res.note is not None else np.full(m * d, "", dtype=object))
     return pd.DataFrame(out)
 
 

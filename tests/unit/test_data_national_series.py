@@ -53,8 +53,18 @@ def test_births_cover_2013_to_2025_with_cbr_and_population():
     births = _years(rows, "births")
     assert set(range(2013, 2026)) <= births
     assert {2000, 2001, 2002, 2005, 2006, 2008, 2009, 2011} <= births
-    assert set(range(2015, 2026)) | {2003, 2013} <= _years(rows, "crude_birth_rate")
-    assert set(range(1990, 1999)) | {2003} <= _years(rows, "resident_population")
+    assert {1999, 2003, 2010, 2012} <= births  # third batch (yearbook notes, People's Daily, NBS slide)
+    assert set(range(2015, 2026)) | {1999, 2002, 2003, 2013} <= _years(rows, "crude_birth_rate")
+    assert set(range(1990, 2000)) | {2002, 2003} <= _years(rows, "resident_population")
+
+
+def test_third_batch_births_are_the_original_vintages_the_notes_cross_check():
+    """The NBS slide's 2010/2012 births sit in a table whose other years equal the stored communiqué values."""
+    rows = {(r["indicator"], int(r["year"])): r for r in _rows("nbs_communique") if r["geo"] == "CN"}
+    assert float(rows["births", 2010]["value"]) == 1592 and float(rows["births", 2012]["value"]) == 1635
+    assert [float(rows["births", y]["value"]) for y in (2011, 2013, 2014)] == [1604, 1640, 1687]
+    assert rows["births", 2010]["trust"] == rows["births", 2012]["trust"] == "medium-low"
+    assert float(rows["births", 2003]["value"]) == 1599 and float(rows["crude_birth_rate", 2003]["value"]) == 12.41
 
 
 def test_every_year_without_births_is_named_in_a_gaps_record():

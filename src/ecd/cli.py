@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("--only", action="append", default=[], help="chapter id (repeatable)")
         b.add_argument("--force", action="store_true", help="ignore the cache")
         b.add_argument("--keep-going", action="store_true")
-        b.add_argument("--timeout", type=int, default=None, help="seconds per notebook")
+        b.add_argument("--timeout", type=_seconds, default=None, help="seconds per notebook (a positive whole number)")
         b.add_argument("--param", action="append", default=[], metavar="CHAPTER.NAME=VALUE")
         b.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
         b.add_argument("--profile", action="store_true",
@@ -202,6 +202,18 @@ def build_parser() -> argparse.ArgumentParser:
     _review_parser(sub)
     _preview_parser(sub)
     return p
+
+
+def _seconds(text: str) -> int:
+    """A positive whole number of seconds (argparse type): 0 or -5 would stop every notebook at once."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds; leave --timeout out for "
+                                         f"each chapter's own timeout")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,6 +35,7 @@ __all__ = [
     "releases_dir",
     "current_dir",
     "cache_dir",
+    "outside_home",
 ]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,6 +46,37 @@ def home() -> Path:
     """Project home: ``$ECD_HOME`` or the repository root."""
     env = os.environ.get("ECD_HOME")
     return Path(env).expanduser().resolve() if env else _REPO_ROOT
+
+
+def outside_home(path: Path, root: Path | None = None) -> str | None:
+    """Why ``path`` leads out of the project (``root``, default :func:`home`), or None when it stays in.
+
+    A relative path is taken from ``root``. Symbolic links are followed: a link
+    inside the project whose target lies outside it is named with its target,
+    since what it points to is neither versioned nor hashed with the project.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> outside_home(Path("data/raw"), Path("/tmp/book")) is None
+    True
+    >>> print(outside_home(Path("../elsewhere"), Path("/tmp/book")))
+    is outside the project (it is /tmp/elsewhere, the project is /tmp/book)
+    """
+    root = (root or home()).resolve()
+    p = Path(path)
+    p = p if p.is_absolute() else root / p
+    target = p.resolve()
+    if target == root or root in target.parents:
+        return None
+    lexical = Path(os.path.normpath(p))
+    if lexical == root or root in lexical.parents:
+        # the name is in the project: a symbolic link on the way leads out
+        link = next((q for q in [*reversed(lexical.parents), lexical] if root in q.parents and q.is_symlink()),
+                    lexical)
+        return (f"is a symbolic link out of the project ({link.relative_to(root).as_posix()} -> "
+                f"{os.readlink(link) if link.is_symlink() else target}, which resolves to {target})")
+    return f"is outside the project (it is {target}, the project is {root})"
 
 
 def data_dir() -> Path:

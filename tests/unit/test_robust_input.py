@@ -6,6 +6,7 @@ what was found and expected, and the previous warehouse is byte-identical.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -245,3 +246,23 @@ def test_existing_project_yaml_has_no_duplicate_keys():
     for f in files:
         load_yaml(f.read_text(encoding="utf-8"), str(f))  # raises on a duplicate
     assert len(files) > 30
+
+
+# --------------------------------------------------------------------------- symlinks out of the project
+def test_raw_file_symlinked_from_outside_the_project_is_refused(built_home, tmp_path, capsys):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "imr.csv").write_text(HEAD + "imr,CN,total,2020,5.4,per 1000 live births,x\n", encoding="utf-8")
+    label = put(built_home, "placeholder.csv", "x")
+    link = built_home / label
+    link.unlink()
+    os.symlink(outside / "imr.csv", link)
+    refused(built_home, capsys, f"{label}: is a symbolic link out of the project ({label} -> {outside / 'imr.csv'}",
+            "copy the file (with its .meta.yaml) into data/raw/")
+
+
+def test_raw_folder_symlinked_from_outside_the_project_is_refused_not_skipped(built_home, tmp_path, capsys):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    os.symlink(outside, built_home / "data" / "raw" / "linked")
+    refused(built_home, capsys, "data/raw/linked: is a symbolic link out of the project (data/raw/linked -> ")

@@ -20,7 +20,7 @@ from ecd._io import describe, is_storage_error
 from ecd.book import _cache, _render
 from ecd.book._manifest import Chapter, Manifest, load_manifest
 from ecd.book._publish import BuildLock, atomic_write, current_release, new_run_id, previous_release, promote
-from ecd.errors import BuildDirError, BuildError, ConfigError, RunError
+from ecd.errors import BuildDirError, BuildError, ConfigError, ParameterError, RunError
 
 EXIT_OK, EXIT_USAGE, EXIT_FALLBACKS, EXIT_NOTHING = 0, 2, 10, 20
 TEMPLATES = Path(__file__).parent / "templates"
@@ -292,6 +292,9 @@ def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = Fal
     tty = log is None  # our own messages on stderr: a progress bar when it is a terminal
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     _cache.reset()
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0):
+        raise ParameterError("timeout", f"{timeout!r} is not a positive whole number of seconds; pass None for "
+                                        f"each chapter's own timeout.")
     m = load_manifest(overrides=overrides)
     for o in only:
         if o not in m.groups:

@@ -6,6 +6,7 @@ Everything is validated before anything executes; errors name the key path
 from __future__ import annotations
 
 import copy
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,9 @@ class ParamSpec:
         elif t == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 bad = "a number"
+            elif not math.isfinite(value):
+                # nan compares False with any bound: it would pass min/max unseen
+                bad = "a finite number (not nan or inf)"
             else:
                 value = float(value)
         elif t == "str":
@@ -121,6 +125,15 @@ def _parse_spec(name: str, raw: Any, where: str) -> ParamSpec:
     t = raw.get("type")
     if t not in _PARAM_TYPES:
         raise ConfigError(f"{_where(where + '.type')}: {t!r} is not a parameter type; expected one of {sorted(_PARAM_TYPES)}")
+    for k in ("min", "max"):
+        v = raw.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+            raise ConfigError(f"{_where(where + '.' + k)}: {v!r} is not a finite number")
+        if v is not None and t not in ("int", "float"):
+            raise ConfigError(f"{_where(where + '.' + k)}: bounds apply to int and float parameters, not {t}")
+    if raw.get("min") is not None and raw.get("max") is not None and raw["min"] > raw["max"]:
+        raise ConfigError(f"{_where(where)}: min {raw['min']!r} is greater than max {raw['max']!r}, so no value "
+                          f"is allowed; swap them")
     items = _parse_spec(name, raw["items"], where + ".items") if "items" in raw else None
     if t == "enum" and not raw.get("values"):
         raise ConfigError(f"{_where(where + '.values')}: an enum needs a non-empty list of values")
@@ -316,6 +329,8 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
         for k in ("title", "notebook"):
             if not isinstance(c.get(k), str) or not c.get(k):
                 raise ConfigError(f"{_where(w + '.' + k)}: required, a non-empty string")
+        for k in ("notebook", "prose"):
+            _inside(home, c.get(k), w + "." + k)
         nb = home / c["notebook"]
         if check_notebooks and not nb.exists():
             raise ConfigError(f"{_where(w + '.notebook')}: {c['notebook']} does not exist")
@@ -326,6 +341,9 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
         for k, typ in (("required", bool), ("timeout", int)):
             if k in c and (not isinstance(c[k], typ) or isinstance(c[k], bool) != (typ is bool)):
                 raise ConfigError(f"{_where(w + '.' + k)}: {c[k]!r} is not a {typ.__name__}")
+        if "timeout" in c and c["timeout"] <= 0:
+            raise ConfigError(f"{_where(w + '.timeout')}: {c['timeout']!r} is not a positive number of seconds "
+                              f"(a notebook needs time to run); leave the key out for the build's default")
         for k in ("uses", "after"):
             if k in c and not (isinstance(c[k], list) and all(isinstance(x, str) for x in c[k])):
                 raise ConfigError(f"{_where(w + '.' + k)}: expected a list of strings")
@@ -378,6 +396,8 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
             # (a typology of all provinces, a map, a ranking) instead of repeating it in every section
             if not isinstance(intro, dict) or set(intro) - {"notebook", "prose"} or not isinstance(intro.get("notebook"), str):
                 raise ConfigError(f"{_where(w + '.intro')}: expected {{notebook: PATH, prose: PATH}} (prose optional)")
+            _inside(home, intro["notebook"], w + ".intro.notebook")
+            _inside(home, intro.get("prose"), w + ".intro.prose")
             inb = home / intro["notebook"]
             if check_notebooks and not inb.exists():
                 raise ConfigError(f"{_where(w + '.intro.notebook')}: {intro['notebook']} does not exist")
@@ -407,11 +427,24 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
             if a not in groups:
                 raise ConfigError(f"{_where('chapters (' + c.group + ').after')}: no chapter {a!r}")
         for u in c.uses:
+            if u not in step_ids:
+                _inside(home, u, "chapters (" + c.group + ").uses")
             if u not in step_ids and not (home / u).exists():
                 raise ConfigError(f"{_where('chapters (' + c.group + ').uses')}: {u!r} is neither a data step nor an existing path")
     _check_cycles(chapters)
     return Manifest(path=path, book=book, matrices=matrices, data_steps=tuple(data_steps),
                     chapters=tuple(chapters), specs=specs)
+
+
+def _inside(home: Path, rel: Any, where: str) -> None:
+    """Refuse a path of the manifest that leads out of the project (``..``, absolute, a symlink out):
+    what it names would be read and hashed but is not part of the project."""
+    if not isinstance(rel, str) or not rel:
+        return
+    why = paths.outside_home(Path(rel), home)
+    if why:
+        raise ConfigError(f"{_where(where)}: {rel!r} {why}; a chapter may only use files of the project. Copy "
+                          f"the file into the project (data under data/raw/ with its .meta.yaml) instead")
 
 
 def _check_cycles(chapters: list[Chapter]) -> None:

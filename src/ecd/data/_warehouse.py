@@ -160,6 +160,14 @@ def _collect() -> _Collected:
         if side not in stems:
             provenance_failures.append(f"{_label(side)}: sidecar without a data file (expected "
                                        f"{side.name[: -len(SIDECAR_SUFFIX)]}.<ext> beside it; remove the sidecar or restore the file)")
+    # a symbolic link out of the project would be read, but what it points to is not the project's record
+    for link in sorted(p for p in raw.rglob("*") if p.is_symlink()):
+        why = paths.outside_home(link)
+        if why:
+            provenance_failures.append(f"{_label(link)}: {why}; raw files are the project's record and must live in "
+                                       f"it: copy the file (with its .meta.yaml) into data/raw/<source_id>/ instead "
+                                       f"of linking to it")
+            files = [f for f in files if f != link and link not in f.parents]
     ctx = Context.current()
     frames, metas, per_file, shas = [], [], [], {}
     pending = []  # (frame index in frames or None, checked frame, meta, label, meta label) for publication resolution

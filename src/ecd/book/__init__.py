@@ -18,18 +18,22 @@ error, 10 published with fallbacks, 20 nothing published.
 from __future__ import annotations
 
 from ecd.book._display import MIME_GLUE, figure, format_value, glue, table
-from ecd.book._facts import (
-    change_words,
-    fmt_values,
-    glue_change,
-    glue_findings,
-    glue_table,
-    pair_text,
-    quantity,
-    quantity_conflicts,
-    target_table,
-)
 from ecd.book._sources import cite, short_citation
+
+# the notebook helpers that need pandas load on first use, so that `ecd build` with nothing to do
+# (and `ecd review`, `ecd preview`) start without importing pandas
+_FACTS = ("change_words", "fmt_values", "glue_change", "glue_findings", "glue_table", "pair_text", "quantity",
+          "quantity_conflicts", "target_table")
+
+
+def __getattr__(name: str):
+    if name in _FACTS:
+        from ecd.book import _facts
+
+        value = getattr(_facts, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ecd.book' has no attribute {name!r}")
 
 __all__ = ["glue", "figure", "table", "format_value", "MIME_GLUE", "build", "status", "load_manifest",
            "diff", "build_cli", "status_cli", "diff_cli", "glue_change", "glue_table", "glue_findings",

@@ -515,7 +515,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
     for cid, path in list(executed.items()):
         if path.parent != run_dir / "notebooks":
             out = run_dir / "notebooks" / f"{cid}.ipynb"
-            shutil.copyfile(path, out)
+            _link_or_copy(path, out)
             executed[cid] = out
     site = run_dir / "site"
     site.mkdir(parents=True, exist_ok=True)
@@ -664,6 +664,17 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
         log(result.messages[-1])
     mark("publish")
     return result
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """A cached executed notebook into the run folder: a hard link where possible (the store replaces an
+    entry by renaming a new file over it, never by writing into it, so the run's link keeps its bytes)."""
+    import os
+
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
 
 
 def _keep_records(records: dict, prev: Path, g: str) -> None:

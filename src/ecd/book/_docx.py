@@ -137,9 +137,15 @@ def new_document(title: str):
         if level == 1:
             h.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
             h.paragraph_format.page_break_before = True
-    for name, size in (("Title", 22), ("Subtitle", 14)):
+    for name, size in (("Title", 26), ("Subtitle", 14)):
         _fonts(st[name], FONT_HEAD, size)
+        st[name].font.italic = False
         st[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        ppr = st[name].element.get_or_add_pPr()
+        for border in ppr.findall(qn("w:pBdr")):  # the template's rule under the title
+            ppr.remove(border)
+    st["Title"].paragraph_format.space_before = Pt(160)
+    st["Title"].paragraph_format.space_after = Pt(24)
     cap = st["Caption"]
     _fonts(cap, FONT_HEAD, 9.5, bold=False)
     cap.font.italic = False

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass, field
 
 from ecd.book._display import META_KEY, MIME_GLUE, MIME_TABLE
@@ -302,11 +303,16 @@ def compose(prose: str, outputs: Outputs, refs: dict, anchors: dict, where: str,
     return nb
 
 
+_EXPORTERS = threading.local()  # one exporter per thread: its templates load once, not per section
+
+
 def to_html(nb) -> str:
     """Render a composed notebook to an HTML fragment with nbconvert (no inputs, no prompts)."""
-    from nbconvert import HTMLExporter
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, anchor_link_text="")
+        exporter = _EXPORTERS.html = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                                                  exclude_output_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(nb)
     return body

@@ -75,16 +75,19 @@ def diff_html(d: dict) -> str:
             + changes_html(d))
 
 
-def changes_html(d: dict, level: int = 2, old_label: str = "上一版", new_label: str = "本版") -> str:
-    """The changed numbers, table cells, figures, tables and chapters of a diff as HTML sections."""
+def changes_html(d: dict, level: int = 2, old_label: str = "上一版", new_label: str = "本版",
+                 skip_empty: bool = False) -> str:
+    """The changed numbers, table cells, figures, tables and chapters of a diff as HTML sections
+    (``skip_empty``: no heading for a kind with no change)."""
     e = lambda s: html.escape("" if s is None else str(s))  # noqa: E731
     h = f"h{level}"
-    out = [f"<{h}>数字（{len(d['numbers'])} 处变化）</{h}>"]
+    out = [f"<{h}>数字（{len(d['numbers'])} 处变化）</{h}>"] if d["numbers"] or not skip_empty else []
     if d["numbers"]:
         out.append(f'<table class="ecd-table"><tr><th>位置</th><th>{e(old_label)}</th><th>{e(new_label)}</th><th>来源</th></tr>'
                    + "".join(f"<tr><td>{e(x['key'])}</td><td>{e(x['old'] or '（无）')}</td><td>{e(x['new'] or '（删除）')}</td>"
                              f"<td>{e(x['source'])}</td></tr>" for x in d["numbers"]) + "</table>")
-    out.append(f"<{h}>表格单元格（{len(d['table_cells'])} 处变化）</{h}>")
+    if d["table_cells"] or not skip_empty:
+        out.append(f"<{h}>表格单元格（{len(d['table_cells'])} 处变化）</{h}>")
     if d["table_cells"]:
         out.append(f'<table class="ecd-table"><tr><th>表</th><th>行</th><th>列</th><th>{e(old_label)}</th><th>{e(new_label)}</th></tr>'
                    + "".join(f"<tr><td>{e(x['table'])}</td><td>{e(x['row'])}</td><td>{e(x['column'])}</td>"

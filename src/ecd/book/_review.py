@@ -307,7 +307,7 @@ def changes_block(r: ChapterReview, level: int = 3) -> str:
     if r.prose_changed:
         parts.append("<p>正文文件有改动：" + "、".join(f"<code>{_e(p)}</code>" for p in r.prose_changed) + "</p>")
     if r.diff:
-        parts.append(changes_html(r.diff, level=level, old_label="审阅时", new_label="现在"))
+        parts.append(changes_html(r.diff, level=level, old_label="审阅时", new_label="现在", skip_empty=True))
     return "".join(parts)
 
 

@@ -80,6 +80,39 @@ def test_prose_change_rerenders_without_executing(built):
     assert "新增的一句话" in mini.chapter_html("alpha")
 
 
+def test_a_prose_edit_renders_only_its_page_and_those_citing_changed_numbers(built):
+    mini = built
+    chapters = mini.root / "chapters"
+    (chapters / "beta.md").write_text("## 乙\n\n本章合计 {{total}}；甲章合计 {{alpha:total}}。\n", encoding="utf-8")
+    (chapters / "places.md").write_text("## 各地\n\n合计 {{total}}。\n", encoding="utf-8")
+    m = default_manifest()
+    m["chapters"][1]["prose"], m["chapters"][2]["prose"] = "chapters/beta.md", "chapters/places.md"
+    mini.write_manifest(m)
+    res = build(jobs=2, pdf=False)
+    assert set(_states(res).values()) == {"cached"} and res.rendered == ["beta", "places"]
+
+    def edit(name: str, line: str):
+        p = chapters / name
+        p.write_text(p.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+        return build(jobs=2, pdf=False)
+
+    res = edit("beta.md", "乙章新增一句。")
+    assert set(_states(res).values()) == {"cached"} and res.rendered == ["beta"]
+    assert "乙章新增一句" in mini.chapter_html("beta") and res.published
+    status = json.loads((mini.root / "build" / "status.json").read_text(encoding="utf-8"))
+    assert status["rendered"] == ["beta"]
+    # beta cites alpha's number, which a prose edit of alpha does not change: beta's page is kept
+    res = edit("alpha.md", "甲章新增一句。")
+    assert res.rendered == ["alpha"] and "甲章新增一句" in mini.chapter_html("alpha")
+    # a changed number re-renders the pages that state it, and only those
+    mini.set_data("a", [1.0, 2.0, 4.5])
+    res = build(jobs=2, pdf=False)
+    assert _states(res)["beta"] == "cached" and res.rendered == ["alpha", "beta", "places"]
+    assert "甲章合计 <span" in mini.chapter_html("beta") and ">7.5" in mini.chapter_html("beta")
+    mini.set_data("b", [10.0, 21.0])
+    assert build(jobs=2, pdf=False).rendered == ["beta"]  # nobody cites beta
+
+
 def test_status_why_names_the_changed_part(built, capsys):
     mini = built
     mini.set_data("a", [5.0])

@@ -123,6 +123,7 @@ class BuildResult:
     fallbacks: list = field(default_factory=list)
     messages: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)  # wall seconds per phase (ecd build --profile)
+    rendered: list = field(default_factory=list)  # chapters rendered this run (the others' pages from the cache)
 
 
 def _sanitize(text: str | None) -> str | None:
@@ -547,6 +548,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                         log(f"cache: discarded the rendered chapter {g} (not a render record); recomputing it")
                     if rec is None:
                         rec = render_group(m, group, executed, bib, prev)
+                        result.rendered.append(g)
                         if all(cid in executed for cid in refs.get(g, {})):  # not when citing a fallback's numbers
                             _cache.put(rstore, json.dumps(rec, ensure_ascii=False).encode("utf-8"))
                 except (BuildError, ConfigError) as e:
@@ -653,7 +655,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
     status = {"run_id": run_id, "started": started, "seconds": seconds, "exit_code": result.exit_code,
               "published": result.published, "release": result.release, "fallbacks": fallbacks,
               "required_failed": sorted(set(required_failed)), "chapters": result.chapters,
-              "messages": result.messages}
+              "rendered": result.rendered, "messages": result.messages}
     try:
         _write_status(run_dir, status, m)
     except OSError as e:

@@ -98,3 +98,18 @@ def test_conflicting_2022_childcare_values_stay_in_a_separate_source():
     assert conference["childcare_slots_u3_per_1000_pop"] == 2.5
     assert all("CONFLICT" in r["note"] or "conflict" in r["note"] for r in _rows("childcare_conference")
                if r["indicator"] != "childcare_central_budget_investment")
+
+
+def test_census_2010_2020_young_ages_cover_the_nation_and_every_province():
+    """Age 0 and 1–4 for both censuses, nationally and in all 31 provinces; the provinces add up to the nation."""
+    rows = [r for r in _rows("census") if r["year"] in ("2010", "2020")]
+    for code in ("census_pop_age_0", "census_pop_age_1_4"):
+        for year in ("2010", "2020"):
+            got = {r["geo"]: int(r["value"]) for r in rows if r["indicator"] == code and r["year"] == year}
+            assert len(got) == 32 and "CN" in got, (code, year)
+            assert sum(v for g, v in got.items() if g != "CN") == got["CN"], (code, year)
+    singles = {r["indicator"]: int(r["value"]) for r in rows if r["year"] == "2010" and r["geo"] == "CN"}
+    assert singles["census_pop_age_1"] + singles["census_pop_age_2"] + singles["census_pop_age_3"] < singles[
+        "census_pop_age_1_4"]
+    assert {r["trust"] for r in rows if r["geo"] != "CN"} == {"medium-low"}
+

@@ -26,6 +26,8 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 
 def _conflict_table(c) -> str:
     """The differing overlaps as an aligned text table (the row load() returns is marked *)."""
+    from ecd._cli_research import aligned
+
     if c.empty:
         return "No overlapping rows differ."
     shown = c.assign(year=c["year"].astype(int).astype(str), value=c["value"].map("{:g}".format),
@@ -33,12 +35,9 @@ def _conflict_table(c) -> str:
                      resolved=c["resolved"].map({True: "prefer", False: "UNRESOLVED"}))
     cols = ["indicator", "geo", "area", "year", "source_id", "value", "publication", "chosen", "resolved"]
     head = ["indicator", "geo", "area", "year", "source", "value", "publication", "used", "by"]
-    rows = [head] + shown[cols].astype(str).values.tolist()
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     keys = c[["indicator", "geo", "area", "year"]].drop_duplicates()
-    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
     return (f"{len(keys)} key(s) that sources give with different values ({len(c)} rows; * = the row load() "
-            f"returns, by the catalog's `prefer`):\n" + "\n".join(lines))
+            f"returns, by the catalog's `prefer`):\n" + aligned([head] + shown[cols].astype(str).values.tolist()))
 
 
 def _cmd_data_check(args: argparse.Namespace) -> int:
@@ -196,11 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("-o", "--output", default=None, help="folder (default build/docx)")
     w.set_defaults(func=_cmd_docx)
 
+    from ecd._cli_research import add_parsers as _research_parsers
     from ecd.book._preview import add_parser as _preview_parser
     from ecd.book._review import add_parser as _review_parser
 
     _review_parser(sub)
     _preview_parser(sub)
+    _research_parsers(sub, dsub)
     return p
 
 

@@ -24,5 +24,6 @@ def test_readme_example_runs(i, tmp_path, monkeypatch):
     repo = README.parent
     shutil.copytree(repo / "data" / "raw", tmp_path / "data" / "raw")
     monkeypatch.setenv("ECD_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # files the examples write (ecd.data.export) land here
     namespace: dict = {}
     exec("import ecd\n" + _blocks()[i], namespace)  # noqa: S102 — the README is ours

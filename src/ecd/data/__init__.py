@@ -27,6 +27,7 @@ import pandas as pd
 
 from ecd.data._add import add
 from ecd.data._cite import source_line
+from ecd.data._export import export, read_export
 from ecd.data._load import conflicts, load, origins, publications, retrievals, sources, target_rows
 from ecd.data._microdata import Microdata, microdata
 from ecd.data._publications import RETRIEVAL_KIND_ZH, TRUST_ZH
@@ -36,7 +37,7 @@ from ecd.data._warehouse import build as _build
 from ecd.data._warehouse import check as _check
 
 __all__ = ["add", "build", "check", "load", "conflicts", "catalog", "sources", "origins", "publications", "retrievals",
-           "source_line", "target_rows", "BuildSummary", "register_reader", "microdata", "Microdata",
+           "source_line", "target_rows", "export", "read_export", "BuildSummary", "register_reader", "microdata", "Microdata",
            "TRUST_ZH", "RETRIEVAL_KIND_ZH"]
 
 

@@ -57,7 +57,7 @@ def make_data(n: int, seed: int = 20261129) -> pd.DataFrame:
 
 
 def zscores(kids: pd.DataFrame) -> pd.DataFrame:
-    return ecd.growth.zscores(kids, **OPTIONAL)
+    return ecd.growth.zscores(kids, **OPTIONAL, invalid="anthro")  # as R anthro, which it is compared with
 
 
 def prevalence(kids: pd.DataFrame) -> pd.DataFrame:

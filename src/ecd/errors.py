@@ -25,6 +25,8 @@ Hierarchy::
 """
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "EcdError",
     "ConfigError",
@@ -44,8 +46,35 @@ __all__ = [
 ]
 
 
+# numpy >= 2 spells scalars as np.int64(3), np.str_('a'), np.True_ in repr(); a message shows the value
+_NUMPY_SCALAR = re.compile(
+    r"np\.(?:u?int\d*|float\d*|longdouble|complex\d*|str_|bytes_|datetime64|timedelta64)"
+    r"\(((?:'[^']*'|\"[^\"]*\"|[^()'\"])*)\)")
+_NUMPY_BOOL = re.compile(r"np\.(True|False)_")
+
+
+def plain(text: str) -> str:
+    """``text`` with numpy scalar reprs written as the values a user typed.
+
+    Examples
+    --------
+    >>> plain("row np.int64(3): np.str_('a') is not a number (np.float64(nan), np.True_)")
+    "row 3: 'a' is not a number (nan, True)"
+    """
+    if "np." not in text:
+        return text
+    return _NUMPY_BOOL.sub(r"\1", _NUMPY_SCALAR.sub(r"\1", text))
+
+
 class EcdError(Exception):
-    """Base class of every error raised on purpose by ``ecd``."""
+    """Base class of every error raised on purpose by ``ecd``.
+
+    Messages are passed through :func:`plain`, so a value shown with ``!r``
+    reads ``3``, not ``np.int64(3)``.
+    """
+
+    def __init__(self, *args):
+        super().__init__(*(plain(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(EcdError, ValueError):
@@ -99,7 +128,7 @@ class SchemaError(DataError):
     """
 
     def __init__(self, message: str, failures: list[str] | None = None, epilogue: str = ""):
-        self.failures = list(failures or [])
+        self.failures = [plain(f) if isinstance(f, str) else f for f in failures or []]
         self.epilogue = epilogue
         text = message
         if self.failures:
@@ -146,3 +175,6 @@ class RunError(BuildError):
 
 class EcdWarning(UserWarning):
     """A warning raised by ``ecd`` (the test suite turns these into errors)."""
+
+    def __init__(self, *args):
+        super().__init__(*(plain(a) if isinstance(a, str) else a for a in args))

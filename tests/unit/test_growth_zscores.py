@@ -22,7 +22,7 @@ def reference(request):
     data = pd.read_csv(folder / "zscore_input_days.csv", dtype={"sex": str, "measure": str, "oedema": str}, **READ)
     expected = pd.read_csv(folder / "zscore_output_days.csv", dtype={"cmeasure": str}, **READ)
     with pytest.warns(EcdWarning, match="109 of 4392 rows have an age of 60 months"):
-        got = ecd.growth.zscores(data, **OPTIONAL)
+        got = ecd.growth.zscores(data, **OPTIONAL, invalid="anthro")  # R's handling of weight/length <= 0
     return data, expected, got
 
 
@@ -178,3 +178,37 @@ def test_old_ages_warn_with_the_count():
     with pytest.warns(EcdWarning, match="2 of 3 rows"):
         z = ecd.growth.zscores(_kids(age=[100.0, 1826.25, 2000.0]))
     assert z["zlen"].notna().tolist() == [True, False, False]
+
+
+# --- issue 16: a measurement <= 0 or infinite is not a measurement ------------------------------
+
+def test_weight_at_or_below_zero_is_na_and_flagged_not_silently_missing():
+    # the tester's reproduction: weight 0 / -1 gave zwei NA with no flag (and weight 0 a zwfl of -15.37)
+    kids = pd.DataFrame({"sex": [1, 2, 1], "age": [500, 500, 500], "weight": [0.0, -1.0, 10.0],
+                         "lenhei": [75.0, 75.0, 75.0], "measure": ["l"] * 3})
+    z = ecd.growth.zscores(kids)
+    for name in ("zwei", "zwfl", "zbmi"):
+        assert z[name].iloc[:2].isna().all(), name
+        assert z["f" + name[1:]].iloc[:2].tolist() == [1, 1], name
+    assert z["cbmi"].iloc[:2].isna().all()
+    assert z["zlen"].notna().all() and z["flen"].tolist() == [0, 0, 0]  # length is still a measurement
+    assert z.iloc[2].equals(ecd.growth.zscores(kids.iloc[[2]]).iloc[0])  # other rows unchanged
+
+
+@pytest.mark.parametrize("column, zs", [("lenhei", ("zlen", "zwfl", "zbmi")), ("weight", ("zwei", "zwfl", "zbmi")),
+                                        ("headc", ("zhc",)), ("armc", ("zac",))])
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_an_infinite_measurement_is_na_and_flagged_not_an_infinite_z(column, zs, value):
+    kids = pd.DataFrame({"sex": [1], "age": [500], "weight": [10.0], "lenhei": [75.0], "measure": ["l"],
+                         "headc": [46.0], "armc": [15.0]})
+    kids[column] = value
+    z = ecd.growth.zscores(kids, headc="headc", armc="armc")
+    for name in zs:
+        assert np.isnan(z[name].iloc[0]) and z["f" + name[1:]].iloc[0] == 1, name
+    assert np.isfinite(z[["zlen", "zwei", "zwfl", "zbmi", "zhc", "zac"]].to_numpy(float)[~np.isnan(
+        z[["zlen", "zwei", "zwfl", "zbmi", "zhc", "zac"]].to_numpy(float))]).all()
+
+
+def test_invalid_must_be_flag_or_anthro():
+    with pytest.raises(ParameterError, match="parameter 'invalid': got 'drop'"):
+        ecd.growth.zscores(pd.DataFrame({"sex": [1], "age": [1], "weight": [3.0], "lenhei": [50.0]}), invalid="drop")

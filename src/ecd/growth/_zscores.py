@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ecd.errors import EcdWarning, SchemaError
+from ecd.errors import EcdWarning, ParameterError, SchemaError
 
 from . import _inputs
 from ._tables import MAX_TABLE_DAY, LMS, age_table, weight_for_lenhei
@@ -280,6 +280,7 @@ def zscores(
     triskin: str | None = None,
     subskin: str | None = None,
     oedema: str | None = None,
+    invalid: str = "flag",
 ) -> pd.DataFrame:
     """WHO 2006 Child Growth Standards z-scores and flags, identical to R ``anthro_zscores``.
 
@@ -309,6 +310,14 @@ def zscores(
         Column of bilateral pitting oedema: ``"y"``/``1`` yes, ``"n"``/``2``
         no; missing counts as no. With oedema, the weight-based z-scores
         (``zwei``, ``zwfl``, ``zbmi``) are missing.
+    invalid : {"flag", "anthro"}
+        A measurement of 0 or less, or an infinite one, is not a measurement.
+        ``"flag"`` (default): every z-score that uses it is missing and its flag
+        is 1 (so such rows are never silently dropped as merely missing), and
+        ``cbmi``/``clenhei`` built from it are missing. ``"anthro"``: R anthro's
+        handling (a weight of 0 gives a finite, flagged ``zwfl``; a negative
+        weight missing z-scores without a flag; a length of 0 an infinite
+        ``zbmi``), for comparisons with R.
 
     Returns
     -------
@@ -326,7 +335,7 @@ def zscores(
         Unknown sex, measure or oedema codes, negative ages, or text in a
         numeric column; the message names the rows.
     ecd.errors.ParameterError
-        A column name that is not in ``df``.
+        A column name that is not in ``df``, or ``invalid`` not one of the two.
 
     Notes
     -----
@@ -344,6 +353,8 @@ def zscores(
     0 -0.02     0 -0.04 -0.06
     1 -1.10     0 -0.31  0.35
     """
+    if invalid not in ("flag", "anthro"):
+        raise ParameterError("invalid", f"got {invalid!r}; expected 'flag' (default) or 'anthro'.")
     x = read_measurements(
         df, sex=sex, age=age, age_in_months=age_in_months, weight=weight, lenhei=lenhei,
         measure=measure, headc=headc, armc=armc, triskin=triskin, subskin=subskin, oedema=oedema,
@@ -356,4 +367,29 @@ def zscores(
             EcdWarning,
             stacklevel=2,
         )
-    return to_frame(compute(x), x, df.index)
+    res = compute(x)
+    if invalid == "flag":
+        _flag_non_measurements(res, x)
+    return to_frame(res, x, df.index)
+
+
+# which z-scores each measurement enters
+_USED_BY = {"weight": ("wei", "wfl", "bmi"), "lenhei": ("len", "wfl", "bmi"), "headc": ("hc",),
+            "armc": ("ac",), "triskin": ("ts",), "subskin": ("ss",)}
+
+
+def _flag_non_measurements(res: dict[str, np.ndarray], x: Measurements) -> None:
+    """A value <= 0 or infinite is not a measurement: its z-scores are missing and flagged 1 (in place)."""
+    for m, used in _USED_BY.items():
+        v = getattr(x, m)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(v) & ~(np.isfinite(v) & (v > 0))
+        if not bad.any():
+            continue
+        for z in used:
+            res["z" + z] = np.where(bad, np.nan, res["z" + z])
+            res["f" + z] = np.where(bad, 1, res["f" + z])
+            res["f" + z + "_na"] = np.asarray(res["f" + z + "_na"], dtype=bool) & ~bad
+        res["cbmi"] = np.where(bad, np.nan, res["cbmi"]) if m in ("weight", "lenhei") else res["cbmi"]
+        if m == "lenhei":
+            res["clenhei"] = np.where(bad, np.nan, res["clenhei"])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ecd.errors import ParameterError, SchemaError
+from ecd.errors import DataError, ParameterError, SchemaError
 
 from . import _measures as M
 from ._rng import NormalStream, truncated_draws
@@ -277,6 +277,9 @@ def summarize(
         Missing columns, duplicated subgroups, more than one reference subgroup,
         negative estimates, percentages outside 0–100, population shares where SII
         or RII need counts.
+    ecd.errors.DataError
+        A frame with the template columns but no rows (an empty result is never
+        returned silently).
     ecd.errors.ParameterError
         An unknown measure, method or a bad option.
 
@@ -307,6 +310,10 @@ def summarize(
         raise ParameterError("rci_normalisation", "needs bounds=(lmin, lmax) of the indicator, e.g. (0, 100)")
     need_counts = any(m in ("SII", "RII") for m in wanted)
     data = prepare(df, need_counts=need_counts)
+    if data.empty:
+        raise DataError("summarize: the input has no rows, so there is nothing to summarise (it has the template "
+                        "columns but no subgroup estimates); check the filter or query that built it — e.g. an "
+                        "indicator code or year that matches nothing")
     z = float(norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
     lookup = _draws_lookup(draws, sims)
     make_stream = _stream_for(random_state)

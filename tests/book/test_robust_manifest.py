@@ -136,3 +136,11 @@ def test_config_error_is_what_the_api_raises(built):
     (built.root.parent / "x").mkdir()
     with pytest.raises(ConfigError, match="is outside the project"):
         load_manifest()
+
+
+@pytest.mark.parametrize("edition", ["../../../escaped", "2026/../../x", ".hidden", "a\\b"])
+def test_an_edition_cannot_name_a_release_folder_outside_the_project(built, capsys, edition):
+    with_manifest(built, lambda m: m["book"].update(edition=edition))
+    refused(built, capsys, ["build", "--no-pdf"], f"chapters/book.yml: book.edition: {edition!r} would name a folder "
+            "outside build/releases/")
+    assert not (built.root.parent / "escaped").exists()

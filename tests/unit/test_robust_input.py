@@ -266,3 +266,26 @@ def test_raw_folder_symlinked_from_outside_the_project_is_refused_not_skipped(bu
     outside.mkdir()
     os.symlink(outside, built_home / "data" / "raw" / "linked")
     refused(built_home, capsys, "data/raw/linked: is a symbolic link out of the project (data/raw/linked -> ")
+
+
+# --------------------------------------------------------------------------- messages name the user's file
+@pytest.mark.parametrize("text, what", [
+    (HEAD + "imr,CN,total,2020,5.4,per 1000 live births,x\nimr,CN,total,2021,abc,per 1000 live births,x\n",
+     "line 3, column \"value\": 'abc'"),
+    (HEAD + "imr,CN,total,2020,5.4,per 1000 live births,x\nimr,CN,total,2021,5.0,per 1000 live births,x,extra\n",
+     "line 3: 8 fields but the header has 7"),
+    (HEAD + "imr,CN,total,2020,5.4,‰‰,x\n", "line 2, column \"unit\": '‰‰' is not the unit of indicator 'imr'"),
+])
+def test_data_add_errors_name_the_users_file_not_the_copy_under_data_raw(built_home, tmp_path, capsys, text, what):
+    # issue 16: "errors name the deleted copy under data/raw/ instead of the user's file" (tidy CSV; W-research's
+    # tests/unit/test_readers_forgiving.py covers yearbook tables and mappings)
+    from test_readers_add import FIELDS
+
+    mine = tmp_path / "my_imr.csv"
+    mine.write_text(text, encoding="utf-8")
+    before = snapshot(built_home)
+    assert main(["data", "add", str(mine), "--source", "mine", *FIELDS]) == 2
+    err = capsys.readouterr().err
+    assert f"{mine} {what}" in err, err
+    assert "data/raw/mine" not in err
+    assert snapshot(built_home) == before

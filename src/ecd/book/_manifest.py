@@ -286,6 +286,10 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
     for k in ("title", "edition"):
         if not isinstance(book.get(k), str) or not book.get(k):
             raise ConfigError(f"{_where('book.' + k)}: required, a non-empty string (quote an edition like \"2026\")")
+    if re.search(r"[/\\\x00]", book["edition"]) or book["edition"].startswith("."):
+        # the edition names the release folder build/releases/<edition>/: it must stay one folder in the project
+        raise ConfigError(f"{_where('book.edition')}: {book['edition']!r} would name a folder outside "
+                          f"build/releases/ (no /, \\ or leading .); use e.g. \"2026\"")
     _check_book_people(book)
     book = {"lang": "zh-CN", **book}
 

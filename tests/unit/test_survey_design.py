@@ -285,3 +285,40 @@ def test_a_domain_without_values_is_na_with_a_note_and_the_others_unchanged():
     f, m = t[t.sex == "f"].iloc[0], t[t.sex == "m"].iloc[0]
     assert f["n"] == 0 and np.isnan(f["estimate"]) and "n = 0" in f["note"]
     assert m["note"] == "" and m["estimate"] == d0[d0.sex == "m"].iloc[0]["estimate"]
+
+
+# the same for replicate-weight designs (ecd.survey.ReplicateDesign)
+def replicate_frame(seed: int = 0, n: int = 60, R: int = 6) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"y": rng.normal(size=n), "w": rng.uniform(1, 5, n), "g": rng.choice(["a", "b"], n)})
+    for k in range(R):
+        df[f"rw{k}"] = rng.uniform(0.5, 1.5, n)
+    return df
+
+
+def test_replicate_design_refuses_all_zero_weights_and_a_stray_text_cell():
+    from ecd.survey import ReplicateDesign
+
+    with pytest.raises(DesignError, match=r"weights column 'w' is 0 in every row"):
+        ReplicateDesign(replicate_frame().assign(w=0.0), repweights="rw[0-9]+", weights="w")
+    df = replicate_frame()
+    df["y"] = df["y"].astype(object)
+    df.loc[4, "y"] = "n/a"
+    d = ReplicateDesign(df, repweights="rw[0-9]+", weights="w")
+    for na in ("raise", "drop"):  # "n/a" is text, not a missing value: never dropped silently
+        with pytest.raises(DataError, match=r"column 'y' is not numeric: row\(s\) 4 hold 'n/a'"):
+            d.mean("y", na=na)
+
+
+@pytest.mark.parametrize("statistic", ["mean", "total"])
+def test_replicate_design_all_missing_domain_is_na_with_a_note(statistic):
+    from ecd.survey import ReplicateDesign
+
+    df = replicate_frame()
+    whole = getattr(ReplicateDesign(df, repweights="rw[0-9]+", weights="w"), statistic)("y", by="g").tidy()
+    df.loc[df.g == "a", "y"] = np.nan
+    t = getattr(ReplicateDesign(df, repweights="rw[0-9]+", weights="w"), statistic)("y", by="g", na="drop").tidy()
+    a, b = t[t.g == "a"].iloc[0], t[t.g == "b"].iloc[0]
+    assert a["n"] == 0 and np.isnan(a[["estimate", "se", "ci_low", "ci_high"]].astype(float)).all()
+    assert "n = 0" in a["note"] and b["note"] == ""
+    assert b["estimate"] == whole[whole.g == "b"].iloc[0]["estimate"]

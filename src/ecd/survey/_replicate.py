@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ecd.errors import DesignError, MissingDataError, ParameterError
+from ecd.errors import DataError, DesignError, MissingDataError, ParameterError
 from ecd.survey._codes import row_labels as _rows
 from ecd.survey._results import EstimateResult
 
@@ -84,8 +84,13 @@ class ReplicateDesign:
             if weights not in data.columns:
                 raise ParameterError("weights", f"column {weights!r} is not in the data.")
             w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
-            if not np.isfinite(w).all() or (w < 0).any():
-                raise DesignError(f"weights column {weights!r} must be finite and >= 0 in every row.")
+            bad = ~np.isfinite(w) | (w < 0)
+            if bad.any():
+                raise DesignError(f"weights column {weights!r} must be finite and >= 0 in every row; row(s) "
+                                  f"{_rows(data, bad)} are not.")
+            if len(w) and not (w > 0).any():
+                raise DesignError(f"weights column {weights!r} is 0 in every row; expected at least one positive "
+                                  f"sampling weight. Check how the weights were derived.")
         R = rw.shape[1]
         if type == "Fay" and rho is None:
             raise ParameterError("rho", "type='Fay' needs Fay's coefficient rho (e.g. 0.3).")
@@ -150,7 +155,16 @@ class ReplicateDesign:
                 raise ParameterError("var" if c in cols else "by", f"column {c!r} is not in the data.")
         if na not in ("raise", "drop"):
             raise ParameterError("na", f"got {na!r}; expected 'raise' or 'drop'.")
-        Y = self.data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        raw = self.data[cols]
+        Yf = raw.apply(pd.to_numeric, errors="coerce")
+        for c in cols:
+            text = (Yf[c].isna() & raw[c].notna()).to_numpy()
+            if text.any():  # never read as missing (na="drop" would drop it silently)
+                shown = ", ".join(repr(v) for v in pd.unique(raw[c].to_numpy()[text])[:5])
+                raise DataError(f"column {c!r} is not numeric: row(s) {_rows(self.data, text)} hold {shown}; "
+                                f"convert it with pd.to_numeric(df[{c!r}], errors=\"coerce\") if those cells are "
+                                f"missing values (then see na=).")
+        Y = Yf.to_numpy(dtype=float)
         miss = np.isnan(Y).any(axis=1)
         if miss.any() and na == "raise":
             raise MissingDataError(f"column(s) {cols} missing in row(s) {_rows(self.data, miss)}; pass na=\"drop\".")
@@ -172,16 +186,25 @@ class ReplicateDesign:
         Yz = np.where(keep[:, None], Y, 0.0)
         allw = np.column_stack([self._w, self._rw])  # full + replicates
         est_all = []
-        for j in range(len(cols)):
-            num = allw.T @ (onehot * Yz[:, [j]])  # (1+R) x D
-            if statistic == "mean":
-                den = allw.T @ onehot
-                est_all.append(num / den)
-            else:
-                est_all.append(num)
+        count = onehot.sum(axis=0)
+        den = allw.T @ onehot
+        with np.errstate(divide="ignore", invalid="ignore"):  # empty or weightless domains: NA with a note below
+            for j in range(len(cols)):
+                num = allw.T @ (onehot * Yz[:, [j]])  # (1+R) x D
+                est_all.append(num / den if statistic == "mean" else num)
         E = np.concatenate(est_all, axis=1)  # (1+R) x (m*D), variable-major
         full, reps = E[0], E[1:]
-        x = self._replicate_factor(reps, full)
+        with np.errstate(invalid="ignore"):
+            x = self._replicate_factor(reps, full)
+        empty = np.tile(count == 0, len(cols))
+        weightless = ~empty & np.tile(den[0] == 0, len(cols)) if statistic == "mean" else np.zeros_like(empty)
+        note = np.full(empty.size, "", dtype=object)
+        note[empty] = "no non-missing values in this domain (n = 0): no estimate"
+        note[weightless] = "all weights are 0 in this domain: no estimate"
+        gone = empty | weightless
+        if gone.any():
+            full = np.where(gone, np.nan, full)
+            x = np.where(gone[None, :], np.nan, x)
         terms = (tuple(cols) if not by_cols else tuple(labels) if len(cols) == 1
                  else tuple(f"{v}[{d}]" for v in cols for d in labels))
         k = E.shape[1]
@@ -191,7 +214,7 @@ class ReplicateDesign:
                               se=np.sqrt(np.einsum("ij,ij->j", x, x)), vcov_factors=(x,),
                               df=np.full(k, float(self.df)), deff=nan, deff_replace=nan,
                               n=np.tile(onehot.sum(axis=0).astype(np.int64), len(cols)),
-                              design_df=self.df, conf_level=conf_level)
+                              design_df=self.df, conf_level=conf_level, note=note)
 
 
 def _rank(W: np.ndarray, tol: float = 1e-5) -> int:

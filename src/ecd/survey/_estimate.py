@@ -107,9 +107,11 @@ def _refuse_numbers_as_text(data: pd.DataFrame, c: str) -> None:
         return
     present = s.notna().to_numpy()
     vals = s.to_numpy()
-    num = np.fromiter((_number_like(v) for v in vals), dtype=bool, count=len(vals)) & present
-    if not num.any():
+    # judged once per distinct value: a text column of a million rows has a few labels
+    numbers = [u for u in pd.unique(vals[present]) if _number_like(u)]
+    if not numbers:
         return
+    num = present & s.isin(numbers).to_numpy()
     text = present & ~num
     if text.any():
         shown = ", ".join(repr(v) for v in pd.unique(vals[text])[:5])

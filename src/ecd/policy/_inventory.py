@@ -57,26 +57,26 @@ def _read(folder: Path, name: str, columns) -> tuple[list[dict], dict, str, list
     return records, pubs, label, failures
 
 
-def _authors(author) -> str:
-    names = [author] if isinstance(author, str) else list(author or [])
-    return ", ".join(names[:3]) + (", 等" if len(names) > 3 else "")
-
-
 def citation(pub: dict) -> str:
-    """One policy document in GB/T 7714-2015 style.
+    """One policy document as issued, in GB/T 7714-2015 style (no address).
+
+    The book cites a document as its issuing body issued it: body, title, 文号
+    and date. An official address, where the sidecar gives one, is not printed
+    (chapters never print addresses); it is listed with the copies read in the
+    data appendix's 数据获取记录. The formatter is the book's own
+    (:func:`ecd.book._bib.format_publication`), so a document reads the same in
+    the policy chapter's list and in any chapter's 参考文献.
 
     Parameters
     ----------
     pub : dict
         A ``publications`` entry of a sidecar: ``author`` (issuing body, or a
-        list), ``title``, ``number`` (文号, optional), ``date`` or ``year``,
-        ``url`` (official address, optional).
+        list), ``title``, ``number`` (文号, optional), ``date`` or ``year``.
 
     Returns
     -------
     str
-        ``发文机关. 题名: 文号[Z]. 日期.``; with an official address
-        ``…[EB/OL]. (日期). 地址.``.
+        ``发文机关. 题名: 文号[Z]. 日期.``
 
     Examples
     --------
@@ -85,14 +85,10 @@ def citation(pub: dict) -> str:
     ...                      "number": "国办发〔2019〕15号", "date": "2019-05-09"})
     '国务院办公厅. 国务院办公厅关于促进3岁以下婴幼儿照护服务发展的指导意见: 国办发〔2019〕15号[Z]. 2019-05-09.'
     """
-    title = pub.get("title", "")
-    if pub.get("number"):
-        title += f": {pub['number']}"
-    when = str(pub.get("date") or pub.get("year") or "")
-    head = f"{_authors(pub.get('author'))}. " if pub.get("author") else ""
-    if pub.get("url"):
-        return f"{head}{title}[EB/OL]. ({when}). {pub['url']}."
-    return f"{head}{title}[Z]. {when}."
+    from ecd.book._bib import format_publication
+
+    year = pub.get("year") or str(pub.get("date") or "")[:4]
+    return format_publication({**pub, "type": "policy", "year": year})
 
 
 def _documents(folder: Path) -> tuple[pd.DataFrame, dict]:

@@ -82,3 +82,23 @@ def test_references_are_found_with_their_lines():
     refs = _render.references("a {{x}}\nb {{trends-targets:mmr_year}} {{ overview:n }}\n")
     assert refs == [(2, "trends-targets", "mmr_year"), (2, "overview", "n")]
     assert json.dumps(refs)
+
+
+def test_glue_table_takes_rows_as_origin(monkeypatch):
+    """Each number glued from a table cites the publications of the rows passed as origin (not only a str)."""
+    import pandas as pd
+
+    import ecd.data
+    from ecd.book import _display, glue_table
+
+    seen = []
+    monkeypatch.setattr(_display, "_publish", lambda data, metadata=None: seen.append(data[_display.MIME_GLUE]))
+    rows = ecd.data.load("imr", geo="CN", area="total", years=(2022, 2023))
+    t = pd.DataFrame({"indicator": ["imr", "nmr"], "v": [1.0, 2.0]})
+    glue_table(t, "x_{indicator}", value="v", fmt="{:.1f}", origin=rows)
+    assert [p["name"] for p in seen] == ["x_imr", "x_nmr"]
+    for p in seen:
+        assert [q["key"] for q in p["sources"]["pubs"]] == sorted(set(rows["publication"]))
+    seen.clear()
+    glue_table(t, "y_{indicator}", value="v", origin="本章{indicator}参数")
+    assert [p["origin"] for p in seen] == ["本章imr参数", "本章nmr参数"]

@@ -158,7 +158,7 @@ def change_words(first: float, last: float, fmt: str = "{:.1f}", gap: str | None
 
 
 def glue_table(df: pd.DataFrame, name: str, *, value: str = "value", fmt: str | None = None,
-               origin: str | None = None, unit: str | None = None, quantity: str | None = None) -> dict:
+               origin=None, unit: str | None = None, quantity: str | None = None) -> dict:
     """Glue one number per row of a tidy table, the name (and quantity id) formatted from the row.
 
     Parameters
@@ -169,8 +169,12 @@ def glue_table(df: pd.DataFrame, name: str, *, value: str = "value", fmt: str | 
         ``str.format`` pattern over the row's columns, e.g. ``"ineq_d_{indicator_abbr}"``.
     value : str
         The column glued.
-    fmt, origin, unit : str, optional
-        As in :func:`glue`; ``origin`` may also be a pattern over the row.
+    fmt, unit : str, optional
+        As in :func:`glue`.
+    origin : str, rows or list, optional
+        As in :func:`glue` (rows drawn, source-line tokens, :func:`cite` marks,
+        or a list of them; every glued number of the table shows them). A str is
+        also a pattern over the row (``"{...}"`` fields are filled from it).
     quantity : str, optional
         Pattern of the quantity id over the row, e.g. ``"{indicator_abbr}|CN|{date}|D"``.
 
@@ -194,7 +198,7 @@ def glue_table(df: pd.DataFrame, name: str, *, value: str = "value", fmt: str | 
         try:
             n = name.format(**row)
             q = quantity.format(**row) if quantity else None
-            o = origin.format(**row) if origin else None
+            o = origin.format(**row) if isinstance(origin, str) else origin
         except KeyError as e:
             raise ParameterError("name", f"glue_table: the pattern names column {e.args[0]!r}, which the table lacks "
                                          f"(columns: {list(df.columns)})") from None

@@ -362,11 +362,17 @@ def target_rows(targets) -> pd.DataFrame:
     >>> t = [e for e in ecd.catalog.indicator("u5mr")["targets"] if e["year"] == 2025]
     >>> sorted(ecd.data.target_rows(t)["indicator"])
     ['hcaip2025_target_max_u5mr']
+    >>> checked = ecd.compare.target_check(ecd.data.load("u5mr", geo="CN", area="total")).tidy()
+    >>> rows = ecd.data.target_rows(checked[checked["target_year"] == 2025])
+    >>> sorted(set(rows["indicator"])) == sorted(set(checked.loc[checked["target_year"] == 2025, "target_code"]))
+    True
     """
     if isinstance(targets, pd.Series):
         targets = targets.to_frame().T
     if isinstance(targets, pd.DataFrame):
-        targets = targets.rename(columns={"target_code": "code", "target_geo": "geo", "target_year": "year"})
+        if "target_code" in targets:  # target_check / target_progress rows: `geo` and `year` are the DATA's
+            geo = targets["target_geo"] if "target_geo" in targets else targets.get("geo", "CN")
+            targets = pd.DataFrame({"code": targets["target_code"], "geo": geo, "year": targets["target_year"]})
         targets = targets[[c for c in ("code", "geo", "year") if c in targets]].to_dict("records")
     entries = [t for t in (targets or []) if isinstance(t, dict)]
     if not entries:

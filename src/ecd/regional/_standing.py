@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ecd.data._publications import TRUST_ZH as _ROW_TRUST_ZH
 from ecd.errors import ParameterError
 
 _COLUMNS = ["indicator", "year", "value", "rank", "n", "reference", "reference_kind", "relation", "source_id", "trust"]
 RELATION_ZH = {"above": "高于", "below": "低于", "equal": "与之持平"}
-# the sidecars' trust levels (ecd.data._sidecar.TRUST_LEVELS) as a reader sees them
-TRUST_ZH = {"high": "高", "medium-high": "中高", "medium": "中", "medium-low": "中低", "low": "低", "": "—"}
+# the rows' trust levels as a reader sees them (ecd.data.TRUST_ZH), and "—" for a value without one
+TRUST_ZH = {**_ROW_TRUST_ZH, "": "—"}
 REFERENCE_ZH = {"national": "全国", "median": "各省中位数"}
 
 

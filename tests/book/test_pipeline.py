@@ -47,6 +47,9 @@ def test_build_publishes_and_reuses_cache(_built_once, built):
     assert str(mini.root) not in html
     places = mini.chapter_html("places")
     assert "甲地" in places and "乙地" in places and "图 3-2" in places  # numbering continues across sections
+    for page in ("alpha", "places"):  # the foreach sections share one page: no element id twice
+        ids = re.findall(r'\sid="([^"]*)"', mini.chapter_html(page))
+        assert ids and len(ids) == len(set(ids)), sorted(i for i in set(ids) if ids.count(i) > 1)
     status = json.loads((mini.root / "build" / "status.json").read_text(encoding="utf-8"))
     assert status["exit_code"] == 0 and all(c["state"] == "ok" for c in status["chapters"])
 

@@ -210,9 +210,9 @@ def render_group(m: Manifest, group: list[Chapter], executed: dict, bib: dict | 
         for i, cell in enumerate(composed.cells):
             cell["id"] = f"c{i}"
         body = _render.to_html(composed)
-        if c.section:
+        if c.section:  # the sections share one page: their cell and heading ids get the section's suffix
             body = (f'<section class="foreach-section" id="sec{html.escape(suffix)}">'
-                    f'<h2>{html.escape(c.section_title or c.section)}</h2>{body}</section>')
+                    f'<h2>{html.escape(c.section_title or c.section)}</h2>{_render.suffix_ids(body, suffix)}</section>')
         parts.append(body)
         for name, g in outs.glue.items():
             numbers[f"{c.id}:{name}"] = {k: g.get(k) for k in ("value", "text", "origin", "unit", "quantity", "sources")}

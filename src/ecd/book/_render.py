@@ -303,6 +303,27 @@ def compose(prose: str, outputs: Outputs, refs: dict, anchors: dict, where: str,
     return nb
 
 
+def suffix_ids(body: str, suffix: str) -> str:
+    """Give every ``id`` of a foreach section's body (and its in-page links) the section's suffix.
+
+    The sections of a foreach chapter share one page, and each renders the same
+    notebook and prose: their cell and heading ids would repeat. Ids that
+    already end with the suffix (figure and table anchors) are kept.
+
+    Examples
+    --------
+    >>> suffix_ids('<h3 id="a">x</h3><a href="#a">x</a><div id="fig-x--p1"></div><a href="#fig-x--p1">图</a>', "--p1")
+    '<h3 id="a--p1">x</h3><a href="#a--p1">x</a><div id="fig-x--p1"></div><a href="#fig-x--p1">图</a>'
+    """
+    ids = {m for m in re.findall(r'\sid="([^"]*)"', body) if not m.endswith(suffix)}
+    if not ids:
+        return body
+    body = re.sub(r'(\sid=")([^"]*)(")', lambda m: m.group(0) if m.group(2) not in ids else
+                  f"{m.group(1)}{m.group(2)}{suffix}{m.group(3)}", body)
+    return re.sub(r'(\shref="#)([^"]*)(")', lambda m: m.group(0) if m.group(2) not in ids else
+                  f"{m.group(1)}{m.group(2)}{suffix}{m.group(3)}", body)
+
+
 _EXPORTERS = threading.local()  # one exporter per thread: its templates load once, not per section
 
 

@@ -102,3 +102,26 @@ def test_legacy_text_sources_are_not_doubled():
 
     it = {"kind": "table", "number": "表 1-1", "caption": "c", "html": "", "source": "数据来源：测试数据"}
     assert "数据来源：数据来源" not in _render.item_html(it, "tbl-a")
+
+
+def test_text_columns_read_from_the_left_and_wide_tables_print_smaller():
+    """A table's text columns (names, documents, verdicts, addresses) get class "text"; numbers stay right-aligned;
+    a table wider than the printed text block is marked for smaller type."""
+    import re
+
+    import pandas as pd
+
+    from ecd.book._render import _set_table, table_layout
+
+    df = pd.DataFrame({"指标": ["婴儿死亡率", "孕产妇死亡率"], "最新值": ["4.0‰（2024年）", "—"], "年份": [2024, 2023],
+                       "判断": ["已达到", "未达到"], "获取副本": ["http://example.org/a/very/long/address.html", "—"]})
+    cells = {"columns": list(df.columns), "data": df.astype(object).values.tolist()}
+    assert table_layout(cells) == ({0, 3, 4}, "")
+    html = _set_table(df.to_html(index=False, classes="ecd-table", border=0), cells)
+    for tr in re.findall(r"<tr\b[^>]*>.*?</tr>", html, flags=re.S):
+        marked = ["text" in c for c in re.findall(r"<t[dh][^>]*>", tr)]
+        assert marked == [True, False, False, True, True], tr
+    wide = {"columns": [f"第{k}列" for k in range(12)], "data": [["1,234,567.8"] * 12]}
+    assert table_layout(wide)[1] == "wider"
+    assert 'class="dataframe ecd-table wider"' in _set_table(
+        pd.DataFrame([["1,234,567.8"] * 12], columns=wide["columns"]).to_html(index=False, classes="ecd-table"), wide)

@@ -123,6 +123,68 @@ def source_html(it: dict, cites: dict | None, where: str = "") -> str:
     return "；".join(parts)
 
 
+_NUMERIC_CELL = re.compile(r"^[+\-−–]?\s*[\d,]*\.?\d")
+_EMPTY_CELL = {"", "—", "–", "-"}
+PRINT_EM = 53.0  # the 16开 text block (147 mm) in em of the PDF's table type (7.8 pt)
+
+
+def _em(text) -> float:
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in str(text))
+
+
+def table_layout(cells: dict | None) -> tuple[set, str]:
+    """How a book table is set: its text columns (left-aligned) and its print width class.
+
+    A column is text when fewer than half of its filled cells read as numbers
+    (``12``, ``−0.5``, ``5.4（2024年）``, ``1990—2024``); numbers stay right-aligned.
+    The width class says how far the table's natural width (text columns wrapped
+    at 12 characters) exceeds the printed page: ``""``, ``"wide"`` or ``"wider"``
+    (print.css sets these in smaller type).
+
+    Examples
+    --------
+    >>> table_layout({"columns": ["指标", "年份", "判断"], "data": [["婴儿死亡率", 2024, "已达到"], ["新生儿死亡率", "—", "未达到"]]})
+    ({0, 2}, '')
+    """
+    if not cells or not cells.get("columns") or any(isinstance(c, list) for c in cells["columns"]):
+        return set(), ""
+    columns, data = cells["columns"], cells.get("data") or []
+    text, width = set(), 0.0
+    for j, head in enumerate(columns):
+        filled = [r[j] for r in data if r[j] is not None and str(r[j]).strip() not in _EMPTY_CELL]
+        numeric = sum(1 for v in filled if (isinstance(v, (int, float)) and not isinstance(v, bool))
+                      or _NUMERIC_CELL.match(str(v).strip()))
+        natural = max([_em(v) for v in filled] or [0.0])
+        if filled and 2 * numeric < len(filled):
+            text.add(j)
+            natural = min(natural, 12.0)
+        width += max(natural, min(_em(head), 6.0)) + 0.8
+    return text, ("wider" if width > 1.2 * PRINT_EM else "wide" if width > PRINT_EM else "")
+
+
+def _set_table(html_table: str, cells: dict | None) -> str:
+    """Mark a table's text cells (class ``text``) and its print width (class ``wide``/``wider`` on the table)."""
+    text, width = table_layout(cells)
+    if width:
+        html_table = html_table.replace('class="dataframe ecd-table"', f'class="dataframe ecd-table {width}"', 1)
+    if not text or "colspan" in html_table or "rowspan" in html_table:
+        return html_table
+    n = len(cells["columns"])
+
+    def row(m):
+        found = list(re.finditer(r"<(td|th)([^>]*)>", m.group(0)))
+        if len(found) != n:
+            return m.group(0)
+        out, last = [], 0
+        for j, c in enumerate(found):
+            out.append(m.group(0)[last:c.start()])
+            out.append(f'<{c.group(1)} class="text"{c.group(2)}>' if j in text and "class=" not in c.group(2) else c.group(0))
+            last = c.end()
+        return "".join(out) + m.group(0)[last:]
+
+    return re.sub(r"<tr\b[^>]*>.*?</tr>", row, html_table, flags=re.S)
+
+
 def item_html(it: dict, anchor: str, cites: dict | None = None, where: str = "") -> str:
     cap = f'<span class="num">{_esc(it["number"])}</span> {_esc(it["caption"])}'
     src = f'<div class="source">数据来源：{source_html(it, cites, where)}</div>'
@@ -132,7 +194,7 @@ def item_html(it: dict, anchor: str, cites: dict | None = None, where: str = "")
     # the table alone scrolls sideways on a narrow screen (caption and source line stay put); the box is
     # focusable and named so that keyboard and screen-reader users can scroll it too
     scroll = (f'<div class="table-scroll" tabindex="0" role="region" aria-label="{_esc(it["number"])}">'
-              f'{it["html"]}</div>')
+              f'{_set_table(it["html"], it.get("cells"))}</div>')
     return f'<div class="ecd-table-wrap" id="{_esc(anchor)}"><div class="caption">{cap}</div>{scroll}{src}</div>'
 
 

@@ -159,11 +159,13 @@ def short_publication(p: dict) -> str:
     >>> from ecd.book._bib import short_publication
     >>> short_publication({"author": "国家统计局", "title": "中国统计年鉴2016", "lang": "zh"})
     '国家统计局《中国统计年鉴2016》'
+    >>> short_publication({"author": "国家统计局", "title": "2022年《中国儿童发展纲要（2021—2030年）》统计监测报告"})
+    '国家统计局《2022年〈中国儿童发展纲要（2021—2030年）〉统计监测报告》'
     """
     zh = p.get("lang", "zh") != "en"
     author = _names(p.get("author"), zh)
     if str(p.get("title_supplied", "")).lower() == "true":
         return f"{author}{_title(p)}" if zh else f"{author}. {_title(p)}".strip(". ")
-    if zh:
-        return f"{author}《{p.get('title', '')}》"
+    if zh:  # a title inside 《》 marks the titles it quotes with 〈〉
+        return f"{author}《{str(p.get('title', '')).replace('《', '〈').replace('》', '〉')}》"
     return f"{author}. {p.get('title', '')}".strip(". ")

@@ -79,13 +79,21 @@ def ecd_home(home: Path):
 
 @pytest.fixture(scope="session")
 def real_book(tmp_path_factory):
-    """The real book from the shipped data, built once (web pages only) into a temporary ECD_HOME."""
+    """The real book from the shipped data, built once (web pages only) into a temporary ECD_HOME.
+
+    With ``ECD_REAL_BOOK_CACHE=<a home's build/cache>`` (e.g. the worktree's own, after ``ecd build``) the
+    executed notebooks whose cache keys match are reused: the keys hash the notebooks, parameters, inputs,
+    the ecd source and the environment, so only what is unchanged is reused; rendering and publishing run.
+    """
     from ecd.book._build import build
 
     repo = Path(__file__).resolve().parents[2]
     home = tmp_path_factory.mktemp("realbook") / "home"
     for part in ("chapters", "notebooks", "data/raw"):
         shutil.copytree(repo / part, home / part, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    cache = os.environ.get("ECD_REAL_BOOK_CACHE")
+    if cache and Path(cache).is_dir():
+        shutil.copytree(cache, home / "build" / "cache")
     with ecd_home(home):
         res = build(jobs=2, pdf=False, keep_going=True)
     return home, res

@@ -86,3 +86,15 @@ def test_real_book_pdf_is_a_book(real_book_pdf):
 def test_real_book_pages_are_at_least_a_fifth_full(real_book_pdf):
     home, _, _ = real_book_pdf
     assert not underfilled(read(home / "build" / "current" / "book.pdf"))
+
+
+def test_real_book_pdf_links_stay_inside_the_book(real_book_pdf):
+    """主要发现's "见[…](policy.html)" and every other cross-reference lead to a place in the PDF, not to a web page."""
+    home, _, _ = real_book_pdf
+    doc = (home / "build" / "current" / "print" / "book.html").read_text(encoding="utf-8")
+    body = doc.split("<body", 1)[1]
+    assert not re.findall(r'href="(?!#|https?:|mailto:)[^"]*\.html[^"]*"', body)
+    ids = set(re.findall(r'\sid="([^"]+)"', body))
+    missing = sorted({t for t in re.findall(r'href="#([^"]*)"', body)} - ids)
+    assert not missing, missing[:10]
+    assert 'href="#ch-policy"' in body  # the 总报告's pointer to 政策进展

@@ -83,6 +83,32 @@ def scope_ids(body: str, prefix: str) -> str:
     return _HREF.sub(lambda m: f"{m.group(1)}{prefix}--{html.escape(unquote(m.group(2)))}{m.group(3)}", body)
 
 
+_PAGE_HREF = re.compile(r'(\shref=")([A-Za-z0-9_-]+)\.html(?:#([^"]*))?(")')
+
+
+def link_chapters(body: str, ids) -> str:
+    """Point links to another chapter's web page (``href="<id>.html"``) at that chapter inside the print edition.
+
+    A page link becomes the chapter's anchor (``#ch-<id>``), a link with a fragment the scoped target
+    (``#ch-<id>--<fragment>``, as :func:`scope_ids` names it); links to pages that are not chapters of the
+    print edition are left alone.
+
+    Examples
+    --------
+    >>> link_chapters('<a href="policy.html">政策</a> <a href="nutrition.html#tbl-x">表</a> <a href="x.html">x</a>',
+    ...               {"policy", "nutrition"})
+    '<a href="#ch-policy">政策</a> <a href="#ch-nutrition--tbl-x">表</a> <a href="x.html">x</a>'
+    """
+    def sub(m):
+        page, frag = m.group(2), m.group(3)
+        if page not in ids:
+            return m.group(0)
+        target = f"ch-{page}--{html.escape(unquote(frag))}" if frag else f"ch-{page}"
+        return f"{m.group(1)}#{target}{m.group(4)}"
+
+    return _PAGE_HREF.sub(sub, body)
+
+
 def _sections(body: str, prefix: str) -> tuple[str, list[dict]]:
     """Give every ``<h2>`` an id; return the body and the headings for the table of contents."""
     entries: list[dict] = []
@@ -107,11 +133,12 @@ def print_document(m, toc: list, bodies: dict) -> str:
     import jinja2
 
     chapters = []
+    printed = {t["id"] for t in toc if t["id"] in bodies}
     for t in toc:
         if t["id"] not in bodies:
             continue
         prefix = f"ch-{t['id']}"
-        body, sections = _sections(scope_ids(bodies[t["id"]], prefix), prefix)
+        body, sections = _sections(link_chapters(scope_ids(bodies[t["id"]], prefix), printed), prefix)
         # the end of each source line is a named destination too: a reader (and the PDF test) finds where each
         # figure or table ends, so it can see that none is split across pages
         body = _ITEM.sub(lambda m: f'{m.group(1)}<span id="{m.group(2)}--source"></span>{m.group(3)}', body)

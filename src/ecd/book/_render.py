@@ -162,12 +162,39 @@ def table_layout(cells: dict | None) -> tuple[set, str]:
     return text, ("wider" if width > 1.2 * PRINT_EM else "wide" if width > PRINT_EM else "")
 
 
+SHORT_EM = 7.0  # a column whose header and cells all fit in this many em is never wrapped (监测系统, 已达到, 4.0（2024年）)
+
+
+def short_columns(cells: dict | None) -> set:
+    """The columns of a table set on one line: every cell and the header at most :data:`SHORT_EM` em wide.
+
+    Only a table that also has a long column (wider than twice that) gets them: there the
+    browser would otherwise squeeze the short columns into one-character lines.
+
+    Examples
+    --------
+    >>> short_columns({"columns": ["目标", "判断"], "data": [["《健康儿童行动提升计划（2021—2025年）》2025年不高于5.2‰", "已达到"]]})
+    {1}
+    >>> short_columns({"columns": ["指标", "判断"], "data": [["婴儿死亡率", "已达到"]]})
+    set()
+    """
+    if not cells or not cells.get("columns") or any(isinstance(c, list) for c in cells["columns"]):
+        return set()
+    columns, data = cells["columns"], cells.get("data") or []
+    widths = [max([_em(r[j]) for r in data if r[j] is not None] + [_em(head)]) for j, head in enumerate(columns)]
+    if not widths or max(widths) <= 2 * SHORT_EM:
+        return set()
+    return {j for j, w in enumerate(widths) if w <= SHORT_EM}
+
+
 def _set_table(html_table: str, cells: dict | None) -> str:
-    """Mark a table's text cells (class ``text``) and its print width (class ``wide``/``wider`` on the table)."""
+    """Mark a table's text cells (class ``text``), its one-line columns (class ``short``) and its print width
+    (class ``wide``/``wider`` on the table)."""
     text, width = table_layout(cells)
+    short = short_columns(cells)
     if width:
         html_table = html_table.replace('class="dataframe ecd-table"', f'class="dataframe ecd-table {width}"', 1)
-    if not text or "colspan" in html_table or "rowspan" in html_table:
+    if not (text or short) or "colspan" in html_table or "rowspan" in html_table:
         return html_table
     n = len(cells["columns"])
 
@@ -178,7 +205,8 @@ def _set_table(html_table: str, cells: dict | None) -> str:
         out, last = [], 0
         for j, c in enumerate(found):
             out.append(m.group(0)[last:c.start()])
-            out.append(f'<{c.group(1)} class="text"{c.group(2)}>' if j in text and "class=" not in c.group(2) else c.group(0))
+            classes = " ".join(k for k, on in (("text", j in text), ("short", j in short)) if on)
+            out.append(f'<{c.group(1)} class="{classes}"{c.group(2)}>' if classes and "class=" not in c.group(2) else c.group(0))
             last = c.end()
         return "".join(out) + m.group(0)[last:]
 

@@ -289,3 +289,9 @@ def test_data_add_errors_name_the_users_file_not_the_copy_under_data_raw(built_h
     assert f"{mine} {what}" in err, err
     assert "data/raw/mine" not in err
     assert snapshot(built_home) == before
+
+
+def test_tidy_csv_footnote_line_is_named_as_such(built_home, capsys):
+    label = put(built_home, "foot.csv", HEAD + "imr,CN,total,2020,5.4,per 1000 live births,x\n注：SYNTHETIC数据\n")
+    err = refused(built_home, capsys, f"{label} line 3: 1 field ('注：SYNTHETIC数据')", "note or footnote line")
+    assert "a comma inside a value must be quoted" not in err

@@ -86,6 +86,57 @@ def scope_ids(body: str, prefix: str) -> str:
 _PAGE_HREF = re.compile(r'(\shref=")([A-Za-z0-9_-]+)\.html(?:#([^"]*))?(")')
 
 
+_CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
+_SPLIT = re.compile(r"(<[^>]+>)")
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
+_BLOCK = {"p", "li", "div", "td", "th", "br", "h1", "h2", "h3", "h4", "h5", "figcaption", "tr", "ul", "ol", "section",
+          "figure", "table", "article"}
+_VERBATIM = {"pre", "code", "style", "script"}
+THIN_SPACE = "\u2009"
+
+
+def tight_spaces(body: str) -> str:
+    """Set the spaces between Chinese text and a number (or other Latin text) as thin spaces in the print edition.
+
+    Justified lines stretch only ordinary spaces: a line of Chinese with one glued number
+    put its whole slack into the two spaces around that number (全书共   13   章). A thin
+    space does not stretch, so the line keeps even spacing. Spaces with no Chinese
+    neighbour (English titles in the references) and text in ``pre``/``code`` are kept.
+
+    Examples
+    --------
+    >>> tight_spaces('<p>全书共 <span class="glued" title="a b">13</span> 章，UN IGME 估计</p><pre>甲 1</pre>')
+    '<p>全书共\u2009<span class="glued" title="a b">13</span>\u2009章，UN IGME\u2009估计</p><pre>甲 1</pre>'
+    """
+    parts = _SPLIT.split(body)
+    stream: list[str] = []  # the visible characters; a block boundary or verbatim text is a newline
+    where: list = []
+    verbatim = 0
+    for i, part in enumerate(parts):
+        if part.startswith("<"):
+            m = _TAG_NAME.match(part)
+            name = m.group(2).lower() if m else ""
+            if name in _VERBATIM:
+                verbatim += -1 if m.group(1) else 1
+            if name in _BLOCK or name in _VERBATIM:
+                stream.append("\n")
+                where.append(None)
+            continue
+        for k, ch in enumerate(part):
+            stream.append(ch if verbatim <= 0 else "\n")
+            where.append((i, k) if verbatim <= 0 else None)
+    change: dict = {}
+    for n, ch in enumerate(stream):
+        if ch == " " and where[n] is not None:
+            left = stream[n - 1] if n else "\n"
+            right = stream[n + 1] if n + 1 < len(stream) else "\n"
+            if _CJK.match(left) or _CJK.match(right):
+                change.setdefault(where[n][0], set()).add(where[n][1])
+    for i, ks in change.items():
+        parts[i] = "".join(THIN_SPACE if k in ks else ch for k, ch in enumerate(parts[i]))
+    return "".join(parts)
+
+
 def link_chapters(body: str, ids) -> str:
     """Point links to another chapter's web page (``href="<id>.html"``) at that chapter inside the print edition.
 
@@ -138,7 +189,7 @@ def print_document(m, toc: list, bodies: dict) -> str:
         if t["id"] not in bodies:
             continue
         prefix = f"ch-{t['id']}"
-        body, sections = _sections(link_chapters(scope_ids(bodies[t["id"]], prefix), printed), prefix)
+        body, sections = _sections(tight_spaces(link_chapters(scope_ids(bodies[t["id"]], prefix), printed)), prefix)
         # the end of each source line is a named destination too: a reader (and the PDF test) finds where each
         # figure or table ends, so it can see that none is split across pages
         body = _ITEM.sub(lambda m: f'{m.group(1)}<span id="{m.group(2)}--source"></span>{m.group(3)}', body)

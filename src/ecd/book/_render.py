@@ -168,8 +168,10 @@ SHORT_EM = 7.0  # a column whose header and cells all fit in this many em is nev
 def short_columns(cells: dict | None) -> set:
     """The columns of a table set on one line: every cell and the header at most :data:`SHORT_EM` em wide.
 
-    Only a table that also has a long column (wider than twice that) gets them: there the
-    browser would otherwise squeeze the short columns into one-character lines.
+    Only a table that also has a longer column gets them (there the browser would
+    otherwise squeeze the short columns into one-character lines), and only while the
+    short columns leave the others at least 6 em each of the printed text block (set in
+    smaller type for a wide table).
 
     Examples
     --------
@@ -182,9 +184,13 @@ def short_columns(cells: dict | None) -> set:
         return set()
     columns, data = cells["columns"], cells.get("data") or []
     widths = [max([_em(r[j]) for r in data if r[j] is not None] + [_em(head)]) for j, head in enumerate(columns)]
-    if not widths or max(widths) <= 2 * SHORT_EM:
+    if not widths or max(widths) <= SHORT_EM:
         return set()
-    return {j for j, w in enumerate(widths) if w <= SHORT_EM}
+    short = {j for j, w in enumerate(widths) if w <= SHORT_EM}
+    block = PRINT_EM * {"": 1.0, "wide": 7.8 / 6.8, "wider": 7.8 / 6.0}[table_layout(cells)[1]]
+    if sum(widths[j] for j in short) + 6.0 * (len(widths) - len(short)) + 0.8 * len(widths) > block:
+        return set()
+    return short
 
 
 def _set_table(html_table: str, cells: dict | None) -> str:

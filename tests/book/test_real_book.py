@@ -233,7 +233,7 @@ def test_province_chapter_prints_the_typology_once_and_describes_guangdong_by_it
     tables = json.loads((home / "build" / "current" / "tables.json").read_text(encoding="utf-8"))
     assert [k for k in tables if k.endswith(":tbl-typology")] == ["province--intro:tbl-typology"]
     html = _pages(home)["province.html"]
-    assert html.count("省份类型（k-means") == 1
+    assert html.count("省份类型（K均值聚类") == 1
     assert html.count('<section class="foreach-section"') == 31
     gd = html.split('id="sec--cn-gd"', 1)[1].split("</section>", 1)[0]
     text = re.sub(r"<[^>]+>", "", gd)

@@ -162,7 +162,7 @@ def table_layout(cells: dict | None) -> tuple[set, str]:
     return text, ("wider" if width > 1.2 * PRINT_EM else "wide" if width > PRINT_EM else "")
 
 
-SHORT_EM = 7.0  # a column whose header and cells all fit in this many em is never wrapped (监测系统, 已达到, 4.0（2024年）)
+SHORT_EM = 8.0  # a column whose header and cells all fit in this many em is never wrapped (监测系统, 已达到, 4.0（2024年）)
 
 
 def short_columns(cells: dict | None) -> set:

@@ -98,7 +98,7 @@ def build_cli(args) -> int:
         from ecd.book._review import write_review_site
 
         site = paths.runs_dir() / res.run_id / "site"
-        if res.exit_code in (0, 10) and site.exists():
+        if (site / "chapters.json").exists():  # assembled (a failed optional chapter shows its fallback)
             out = write_review_site(site)
             print(f"review copy: {out}/index.html (审阅: {out}/review.html)")
     return res.exit_code

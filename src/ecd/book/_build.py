@@ -69,18 +69,25 @@ def prose_references(m: Manifest) -> dict:
     """
     ids = {c.id for c in m.chapters}
     out: dict = {}
+    problems: list[str] = []  # every wrong reference of every prose file, reported together
     for g in m.groups:
         group = [c for c in m.chapters if c.group == g]
         for prose in sorted({c.prose for c in group if c.prose}):  # a foreach intro has its own prose
             own = {c.id for c in group if c.prose == prose}
             for line, chapter, name in _render.references((paths.home() / prose).read_text(encoding="utf-8")):
                 if chapter not in ids:
-                    raise ConfigError(f"{prose}:{line}: {{{{{chapter}:{name}}}}} names no chapter of chapters/book.yml "
-                                      f"(chapter ids: {sorted(ids)})")
-                if chapter in own:
-                    raise ConfigError(f"{prose}:{line}: {{{{{chapter}:{name}}}}} cites the chapter itself; "
-                                      f"write {{{{{name}}}}}")
-                out.setdefault(g, {}).setdefault(chapter, []).append((f"{prose}:{line}", name))
+                    problems.append(f"{prose}:{line}: {{{{{chapter}:{name}}}}} names no chapter of chapters/book.yml "
+                                    f"(chapter ids: {sorted(ids)})")
+                elif chapter in own:
+                    problems.append(f"{prose}:{line}: {{{{{chapter}:{name}}}}} cites the chapter itself; "
+                                    f"write {{{{{name}}}}}")
+                else:
+                    out.setdefault(g, {}).setdefault(chapter, []).append((f"{prose}:{line}", name))
+    problems = list(dict.fromkeys(problems))  # a prose file shared by several chapters says each once
+    if len(problems) > 1:
+        raise ConfigError(f"{len(problems)} problems in the prose:\n" + "\n".join(problems))
+    if problems:
+        raise ConfigError(problems[0])
     return out
 
 
@@ -124,6 +131,7 @@ class BuildResult:
     messages: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)  # wall seconds per phase (ecd build --profile)
     rendered: list = field(default_factory=list)  # chapters rendered this run (the others' pages from the cache)
+    not_built: list = field(default_factory=list)  # chapters left out: never built, not selected by --only
 
 
 def _sanitize(text: str | None) -> str | None:
@@ -527,8 +535,18 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
         from ecd.book._bib import read_bib
 
         bib = read_bib(bib_path)
+    # chapters never built (not selected by --only, nothing cached, no earlier release to keep them from): the
+    # site leaves them out and says so, rather than publishing a stub page for each
+    not_built = [g for g in m.groups if all(states[c.id].state == "skipped" for c in m.chapters if c.group == g)
+                 and not (prev and (prev / f"{g}.html").exists())] if render else []
     toc = [{"id": g, "number": next(c.number for c in m.chapters if c.group == g),
-            "title": next(c.title for c in m.chapters if c.group == g), "href": f"{g}.html"} for g in m.groups]
+            "title": next(c.title for c in m.chapters if c.group == g),
+            "href": None if g in not_built else f"{g}.html"} for g in m.groups]
+    if not_built:
+        result.not_built = not_built
+        result.messages.append(f"not built: {', '.join(not_built)} — not selected by --only, not in the cache and "
+                               "not in an earlier release; their pages are left out (`ecd build` builds every chapter)")
+        log(result.messages[-1])
     records = {"numbers": {}, "tables": {}, "figures": {}, "chapters": {}}
     required_failed, fallbacks = [], []
     page_bodies: dict[str, str] = {}
@@ -577,10 +595,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
                                               "from": prev.name}
                     _keep_records(records, prev, g)
                 else:
-                    records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "missing"}
-                    body = (f'<h1 class="chapter-title">第{group[0].number}章 {html.escape(group[0].title)}</h1>'
-                            '<div class="banner-fallback" role="alert">本章尚未生成（本次构建未选择本章）。</div>')
-                    write_page(site, f"{g}.html", m, toc, g, _chapter_title(group[0]), body, _footer(m, None, run_id, {}), False)
+                    records["chapters"][g] = {"title": group[0].title, "number": group[0].number, "state": "not-built"}
                 continue
             required = any(c.required for c in group)
             if required:
@@ -649,13 +664,16 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
         result.published, result.release = True, str(release.relative_to(paths.build_dir()))
         result.exit_code = EXIT_FALLBACKS if fallbacks else EXIT_OK
         log(f"published {result.release}" + (f" with fallbacks: {', '.join(fallbacks)}" if fallbacks else ""))
-    elif fallbacks:
-        result.exit_code = EXIT_FALLBACKS
+    elif fallbacks:  # --no-publish, ecd run: nothing is published, so never 10; a failed chapter fails the run
+        result.exit_code = EXIT_NOTHING
+        log(f"chapter(s) failed: {', '.join(fallbacks)}; the run is staged in build/runs/{run_id} (not published)")
+    elif not render and any(st.state in ("failed", "timeout", "not-run") for st in states.values()):
+        result.exit_code = EXIT_NOTHING
     seconds = round(time.monotonic() - t_start, 2)
     status = {"run_id": run_id, "started": started, "seconds": seconds, "exit_code": result.exit_code,
               "published": result.published, "release": result.release, "fallbacks": fallbacks,
               "required_failed": sorted(set(required_failed)), "chapters": result.chapters,
-              "rendered": result.rendered, "messages": result.messages}
+              "rendered": result.rendered, "not_built": result.not_built, "messages": result.messages}
     try:
         _write_status(run_dir, status, m)
     except OSError as e:
@@ -712,7 +730,8 @@ def _write_json(path: Path, obj) -> None:
 
 def _write_index(site: Path, m: Manifest, toc: list, run_id: str, records: dict) -> None:
     rows = "".join(
-        f'<li><a href="{html.escape(t["href"])}">第{t["number"]}章 {html.escape(t["title"])}</a>'
+        (f'<li><a href="{html.escape(t["href"])}">第{t["number"]}章 {html.escape(t["title"])}</a>' if t["href"] else
+         f'<li>第{t["number"]}章 {html.escape(t["title"])} <span class="status-failed">（尚未生成）</span>')
         + (' <span class="status-fallback">（沿用上一版本）</span>' if records["chapters"].get(t["id"], {}).get("state") == "fallback" else "")
         + (' <span class="status-failed">（本次未能生成）</span>' if records["chapters"].get(t["id"], {}).get("state") == "missing" else "")
         + "</li>" for t in toc)

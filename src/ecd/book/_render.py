@@ -274,31 +274,63 @@ def references(prose: str) -> list[tuple[int, str, str]]:
     return out
 
 
-def check_placeholders(prose: str, glue: dict, external: dict, prose_path: str) -> None:
-    """Every ``{{name}}`` and ``{{chapter-id:name}}`` resolves, and every glued finding is stated.
+def check_placeholders(prose: str, glue: dict, external: dict, prose_path: str, *, items=None, refs=None,
+                       bib=None) -> None:
+    r"""Every ``{{name}}``, ``{{chapter-id:name}}``, ``[[fig-x]]``, ``@fig-x`` and ``[@key]`` resolves, and every
+    glued finding is stated.
 
-    Otherwise a BuildError names the prose file and line (or the finding left unstated).
+    Otherwise one BuildError lists every problem of the prose file, each with its line (a writer fixes them
+    all after one build). ``items`` (labels the notebook produced), ``refs`` (labels ``@`` may point at) and
+    ``bib`` (references.bib keys) are checked when given.
+
+    Examples
+    --------
+    >>> from ecd.book._render import check_placeholders
+    >>> check_placeholders("共 {{n}} 项，见 @fig-a。\n又 {{m}}。\n[[tbl-b]]", {"n": {"name": "n"}}, {}, "x.md",
+    ...                    items=["fig-a"], refs={"fig-a": ("图 1-1", "fig-a")})
+    Traceback (most recent call last):
+    ...
+    ecd.errors.BuildError: x.md: 2 problems in the prose:
+    x.md:2: {{m}} — the notebook glued no number of that name (glued: ['n']); add ecd.book.glue('m', ...) to the notebook, or write {{chapter-id:name}} for another chapter's number
+    x.md:3: [[tbl-b]] places a figure/table the notebook did not produce (produced: ['fig-a'])
     """
+    problems = []
     used = {m.group(2) for m in _PLACEHOLDER.finditer(prose) if m.group(1) is None}
     unstated = sorted(n for n, g in glue.items() if g.get("finding") and n not in used)
     if unstated:
         g = glue[unstated[0]]
-        raise BuildError(f"{prose_path}: the notebook found {g['finding']!r} but the prose does not state it; add "
-                         f"{{{{{unstated[0]}}}}} to the prose ({len(unstated)} finding(s) unstated: {unstated})")
+        problems.append(f"{prose_path}: the notebook found {g['finding']!r} but the prose does not state it; add "
+                        f"{{{{{unstated[0]}}}}} to the prose ({len(unstated)} finding(s) unstated: {unstated})")
     for i, line in enumerate(prose.splitlines(), start=1):
+        at = f"{prose_path}:{i}:"
         for m in _PLACEHOLDER.finditer(line):
             chapter, name = m.group(1), m.group(2)
             if chapter is None:
                 if name not in glue:
-                    raise BuildError(f"{prose_path}:{i}: {{{{{name}}}}} — the notebook glued no number of that name "
-                                     f"(glued: {sorted(glue) or 'none'}); add ecd.book.glue({name!r}, ...) to the "
-                                     "notebook, or write {{chapter-id:name}} for another chapter's number")
+                    problems.append(f"{at} {{{{{name}}}}} — the notebook glued no number of that name "
+                                    f"(glued: {sorted(glue) or 'none'}); add ecd.book.glue({name!r}, ...) to the "
+                                    "notebook, or write {{chapter-id:name}} for another chapter's number")
             elif chapter not in external:
-                raise BuildError(f"{prose_path}:{i}: {{{{{chapter}:{name}}}}} — chapter {chapter!r} has no output "
-                                 f"in this build (chapters available: {sorted(external) or 'none'})")
+                problems.append(f"{at} {{{{{chapter}:{name}}}}} — chapter {chapter!r} has no output "
+                                f"in this build (chapters available: {sorted(external) or 'none'})")
             elif name not in external[chapter]["glue"]:
-                raise BuildError(f"{prose_path}:{i}: {{{{{chapter}:{name}}}}} — chapter {chapter!r} glued no number "
-                                 f"{name!r} (it glued: {sorted(external[chapter]['glue']) or 'none'})")
+                problems.append(f"{at} {{{{{chapter}:{name}}}}} — chapter {chapter!r} glued no number "
+                                f"{name!r} (it glued: {sorted(external[chapter]['glue']) or 'none'})")
+        place = _PLACE.match(line)
+        if place and items is not None and place.group(1) not in items:
+            problems.append(f"{at} [[{place.group(1)}]] places a figure/table the notebook did not produce "
+                            f"(produced: {sorted(items)})")
+        if refs is not None and not place:
+            for label in sorted({m.group(1) for m in _XREF.finditer(line)} - set(refs)):
+                problems.append(f"{at} cross-reference @{label} names no figure or table of this chapter "
+                                f"(known: {sorted(refs)})")
+        if bib is not None:
+            for key in [m.group(1) for m in _CITE.finditer(line) if m.group(1) not in bib]:
+                problems.append(f"{at} citation [@{key}] is not in chapters/references.bib")
+    if len(problems) == 1:
+        raise BuildError(problems[0])
+    if problems:
+        raise BuildError(f"{prose_path}: {len(problems)} problems in the prose:\n" + "\n".join(problems))
 
 
 def _glued_span(g: dict, title: str, chapter: str | None = None) -> str:
@@ -362,9 +394,10 @@ def compose(prose: str, outputs: Outputs, refs: dict, anchors: dict, where: str,
     """
     import nbformat
 
-    check_placeholders(prose, outputs.glue, external or {}, prose_path or where)
-    nb = nbformat.v4.new_notebook()
     by_label = {it["label"]: it for it in outputs.items}
+    check_placeholders(prose, outputs.glue, external or {}, prose_path or where, items=list(by_label), refs=refs,
+                       bib=cites["entries"] if cites is not None else None)
+    nb = nbformat.v4.new_notebook()
     placed: set = set()
     buf: list[str] = []
 

@@ -209,6 +209,7 @@ class Joinpoint:
                 f"{self.min_obs_end}, min_obs_between={self.min_obs_between}; "
                 f"max_joinpoints={self.max_joinpoints} was reduced to {kmax}"
             )
+        kmax_search = kmax  # selgmented's own sequential search is not capped by the npsi=k fits below
         fits, searchers = {}, {}
         for k in range(kmax + 1):
             if self.continuous and k:
@@ -234,9 +235,17 @@ class Joinpoint:
                                      "(continuous=False); use select='bic' with continuous=True.")
             chosen, tests = self._permutation(s, fits, searchers, kmax)
             selected = fits[chosen]
-        elif self.continuous and self.select == "bic" and kmax > 0:
-            chosen, psi, _ = selgmented_bic(s.x, s.y, s.w, kmax=kmax)
+        elif self.continuous and self.select == "bic" and kmax_search > 0:
+            chosen, psi, _ = selgmented_bic(s.x, s.y, s.w, kmax=kmax_search)
             selected = _fit_fixed(s, psi, continuous=True) if chosen else fits[0]
+            if chosen and chosen not in fits:
+                # segmented(npsi=k) from its default start found no k breakpoints, but selgmented's
+                # sequential search (each fit started from the previous one) did, as in R
+                notes.append(f"selgmented's sequential search found {chosen} breakpoint(s)")
+            if chosen:
+                # the table's row of the selected k shows the selected model
+                fits[chosen] = selected
+                self.models_ = self._models_table(fits, s.n)
         else:
             chosen = int(self.models_.loc[self.models_[self.select].idxmin(), "k"])
             selected = fits[chosen]

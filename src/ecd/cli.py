@@ -129,8 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--format", default=None, help="reader: tidy_csv, wdi_csv, sdmx_csv, who_gho, yearbook_wide "
                                                   "(guessed when omitted)")
     a.add_argument("--encoding", default=None, help="text encoding (detected: utf-8, else gbk)")
-    for f in ("producer", "citation", "url", "licence", "trust", "title"):
-        a.add_argument(f"--{f}", default=None)
+    for f, what in (("producer", "who issued the data (e.g. 国家统计局)"),
+                    ("citation", "how the source is cited in the sidecar (the book cites --publication)"),
+                    ("url", "where the file was retrieved (page, repository@commit); never printed in chapters"),
+                    ("licence", "terms of use of the file"),
+                    ("trust", "high, medium or low (why goes in the sidecar's trust_notes)"),
+                    ("title", "a short title of the file")):
+        a.add_argument(f"--{f}", default=None, help=f"{what}; asked for when omitted at a terminal")
     a.add_argument("--date-accessed", dest="date_accessed", default=None, help="default: today")
     a.add_argument("--year-kind", dest="year_kind", choices=["observation", "target"], default=None,
                    help="target: policy-target years may lie in the future")
@@ -149,25 +154,41 @@ def build_parser() -> argparse.ArgumentParser:
     c = nsub.add_parser("chapter", help="scaffold a chapter notebook, prose and manifest entry")
     c.add_argument("name", help="chapter id (lower-case letters, digits, - and _)")
     c.add_argument("--foreach", choices=["provinces"], default=None, help="one section per province")
-    c.add_argument("--title", default=None)
+    c.add_argument("--title", default=None, help="the chapter's Chinese title (default: the indicator's name)")
     c.add_argument("--indicator", default="imr", help="indicator code the figure stub plots (default imr)")
     c.add_argument("--geo", action="append", default=[], help="geo code for the figure (repeatable; default CN)")
     c.set_defaults(func=_cmd_new_chapter)
 
     for name in ("build", "run"):
-        b = sub.add_parser(name, help="execute and render the book" if name == "build" else "execute notebooks")
-        b.add_argument("--publish", action="store_true",
-                       help="promote to build/current when every required chapter succeeded (the default for build)")
-        b.add_argument("--no-publish", action="store_true", help="leave the run staged in build/runs/ only")
-        b.add_argument("--no-pdf", action="store_true", help="skip the PDF")
-        b.add_argument("--executor", choices=["local", "dask"], default="local")
+        if name == "build":
+            b = sub.add_parser(name, help="execute and render the book, then publish it to build/current",
+                               description="Execute the chapters' notebooks (cached ones are reused), render the "
+                                           "pages and the PDF, and publish them as a release in build/current. "
+                                           "Exit 0 published, 2 usage/config/data error, 10 published with "
+                                           "fallbacks, 20 nothing published.")
+            b.add_argument("--publish", action="store_true",
+                           help="promote to build/current when every required chapter succeeded (the default)")
+            b.add_argument("--no-publish", action="store_true",
+                           help="leave the run staged in build/runs/<id>/ only (exit 0, or 20 if a chapter failed)")
+            b.add_argument("--no-pdf", action="store_true", help="skip the PDF")
+        else:
+            b = sub.add_parser(name, help="execute the notebooks only (no pages, nothing published)",
+                               description="Execute the chapters' notebooks into build/runs/<id>/notebooks "
+                                           "(cached ones are reused) without rendering or publishing anything. "
+                                           "Exit 0 when every notebook ran, 2 usage/config/data error, 20 when "
+                                           "one failed.")
+        b.add_argument("--executor", choices=["local", "dask"], default="local",
+                       help="local worker processes (default) or a Dask cluster")
         b.add_argument("--scheduler", default=None, help="Dask scheduler address (with --executor dask)")
-        b.add_argument("-j", "--jobs", type=int, default=1)
-        b.add_argument("--only", action="append", default=[], help="chapter id (repeatable)")
+        b.add_argument("-j", "--jobs", type=int, default=1, help="notebooks run at once (default 1)")
+        b.add_argument("--only", action="append", default=[], metavar="CHAPTER",
+                       help="only this chapter id (repeatable); chapters whose numbers it cites run too")
         b.add_argument("--force", action="store_true", help="ignore the cache")
-        b.add_argument("--keep-going", action="store_true")
+        b.add_argument("--keep-going", action="store_true",
+                       help="run the other notebooks when one fails (default: stop starting new ones)")
         b.add_argument("--timeout", type=_seconds, default=None, help="seconds per notebook (a positive whole number)")
-        b.add_argument("--param", action="append", default=[], metavar="CHAPTER.NAME=VALUE")
+        b.add_argument("--param", action="append", default=[], metavar="CHAPTER.NAME=VALUE",
+                       help="override a notebook parameter of one chapter (repeatable), e.g. services.year=2023")
         b.add_argument("--wait", action="store_true", help="wait for a running build instead of refusing")
         b.add_argument("--profile", action="store_true",
                        help="print where the time went (kernel starts, execution, render, PDF)")
@@ -179,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(nothing published, no PDF)")
         b.set_defaults(func=_cmd_build, render=(name == "build"))
         if name == "run":
-            b.set_defaults(no_publish=True)
+            b.set_defaults(no_publish=True, publish=False, no_pdf=True)
 
     df = sub.add_parser("diff", help="what changed between two releases")
     df.add_argument("old", help="release folder or run id")
@@ -188,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     df.set_defaults(func=_cmd_diff)
 
     s = sub.add_parser("status", help="fresh/stale per target")
-    s.add_argument("--why", action="store_true")
+    s.add_argument("--why", action="store_true", help="name the inputs that changed for each stale chapter")
     s.set_defaults(func=_cmd_status)
 
     w = sub.add_parser("docx", help="the Word manuscript of build/current (book.docx + one DOCX per chapter)")

@@ -191,3 +191,34 @@ def test_export_cli_writes_the_filtered_rows(tmp_path, capsys):
     pd.testing.assert_frame_equal(ecd.data.read_export(out), expected)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.codebook.csv", "m.columns.csv", "m.csv",
                                                           "m.publications.csv"]
+
+
+# ---- --help ------------------------------------------------------------------------------------------------
+
+def _verbs(parser, name="ecd"):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for verb, sub in action.choices.items():
+                yield f"{name} {verb}", sub
+                yield from _verbs(sub, f"{name} {verb}")
+
+
+def test_every_flag_of_every_verb_is_described():
+    from ecd.cli import build_parser
+
+    verbs = dict(_verbs(build_parser()))
+    assert {"ecd catalog", "ecd sources", "ecd export", "ecd data remove", "ecd data add", "ecd run"} <= set(verbs)
+    undescribed = [f"{verb} {a.option_strings or a.dest}" for verb, p in verbs.items() for a in p._actions
+                   if a.dest != "help" and not (a.help or "").strip() and not a.__class__.__name__.startswith("_Sub")]
+    assert undescribed == []
+
+
+def test_run_help_is_its_own(capsys):
+    for verb in ("build", "run"):
+        assert main([verb, "--help"]) == 0
+    build_help, run_help = capsys.readouterr().out.split("usage: ecd run", 1)
+    assert "without rendering or publishing" in run_help and "publish them as a release" in build_help
+    for flag in ("--no-pdf", "--publish", "--docx", "--review"):  # flags that mean nothing without rendering
+        assert flag in build_help and flag not in run_help

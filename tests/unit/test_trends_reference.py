@@ -239,10 +239,12 @@ def test_segmented_stops_where_r_stops_and_joinpoint_keeps_the_smaller_models():
 
 def _sequential_cases():
     exp = pd.read_csv(EXTRA / "selgmented_bic_sequential.csv", keep_default_na=False)
-    unexplained = {"s58": "ecd's 3-breakpoint fit from selgmented's start after a failed k = 2 ends at a "
-                          "different optimum (BIC -77.75, R -82.64), so ecd keeps 3 and R 2 breakpoints",
-                   "s59": "same number of breakpoints, but the refit with bootstrap restarts ends at 2000.84 "
-                          "where R ends at 2002.77"}
+    unexplained = {"s58": "a tie: after k = 2 fails, two segments of selgmented's next start are equally wide "
+                          "(2011 - 2004.623 = 2004.623 - 1998.246); rounding in the last bits makes R drop one "
+                          "breakpoint (start 1994.62;1998.25 -> 2 breakpoints) and ecd keep both (-> 3)",
+                   "s59": "same BIC values and 3 breakpoints, but R's final refit with bootstrap restarts reaches "
+                          "a lower RSS (0.033706, last breakpoint 2002.77) than ecd's (0.034057, 2000.84): "
+                          "ecd's emulation of the restarts misses that optimum (not yet explained)"}
     return [pytest.param(r.series, int(r.n_psi), r.psi, id=r.series,
                          marks=[pytest.mark.xfail(strict=True, reason=unexplained[r.series])]
                          if r.series in unexplained else [])

@@ -402,7 +402,7 @@ def git_commit() -> str | None:
     if done.returncode != 0:
         return None
     dirty = subprocess.run(["git", "-C", str(Path(__file__).resolve().parent), "status", "--porcelain", "--",
-                            ":/src", ":/benchmarks"], capture_output=True, text=True).stdout.strip()
+                            ":/src", ":/benchmarks", ":(exclude,top)benchmarks/RESULTS.*"], capture_output=True, text=True).stdout.strip()
     return done.stdout.strip() + ("+changes" if dirty else "")
 
 

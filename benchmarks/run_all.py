@@ -206,12 +206,14 @@ def readme_block(records: list[dict]) -> str:
     cores = next((r["machine"].get("cores_usable") for r in records if r["machine"]), "?")
     return "\n".join([
         README_START,
-        f"How much faster than the R packages it reproduces, measured by `make bench` on {', '.join(days)} "
+        "How ecd's speed compares with the R packages it is checked against (R's time divided by ecd's: "
+        "above 1× ecd is faster, below 1× slower), and whether the numbers agree, "
+        f"measured by `make bench` on {', '.join(days)} "
         f"({cores} cores shared with other jobs; load average {min(loads):.1f}–{max(loads):.1f} when the "
         "benchmarks started) and copied from [`benchmarks/RESULTS.md`](benchmarks/RESULTS.md), which also has "
         "the absolute times, the Python/SQL peers, ecd's times at full size and every agreement check. Both "
         "sides ran on the same data, best of the same number of runs; CPU/CPU is the steadier figure on a "
-        "busy machine. Each run also checked that ecd's numbers equal R's.",
+        "busy machine. Each run also compared ecd's numbers with R's (column *numbers*).",
         "",
         *rows,
         README_END,

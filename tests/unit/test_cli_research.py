@@ -98,8 +98,13 @@ def test_remove_finds_a_chapter_citing_the_source_in_the_built_book(home, capsys
 
 def test_remove_an_unused_source_and_the_warehouse_forgets_it(home, capsys):
     assert "census" in set(ecd.data.sources()["source_id"])
+    (home / "catalog").mkdir()
+    code = sorted(ecd.data.load(sorted(ecd.data.catalog()["code"]), source="census")["indicator"])[0]
+    (home / "catalog" / "prefer-census.yaml").write_text(f"prefer: {{{code}: [census]}}\n", encoding="utf-8")
+    n = len([p for p in (home / "data/raw/census").rglob("*") if p.is_file()])
     assert main(["data", "remove", "census"]) == 0
-    assert "removed data/raw/census" in capsys.readouterr().out
+    assert f"removed data/raw/census ({n} file(s)) and catalog/prefer-census.yaml" in capsys.readouterr().out
+    assert not (home / "catalog" / "prefer-census.yaml").exists()
     assert not (home / "data/raw/census").exists()
     assert not list((home / "data/raw").glob(".census.removing-*"))
     assert "census" not in set(ecd.data.sources()["source_id"])  # rebuilt on the next read

@@ -67,7 +67,8 @@ def chapters_using(source: str) -> dict[str, list[str]]:
 
 
 def remove(source: str, force: bool = False) -> str:
-    """Delete ``data/raw/<source>`` (files and sidecars); the warehouse is rebuilt on the next load.
+    """Delete ``data/raw/<source>`` (files and sidecars) and the ``catalog/prefer-<source>.yaml`` that
+    ``ecd data add --prefer`` wrote for it; the warehouse is rebuilt on the next load.
 
     Parameters
     ----------
@@ -99,4 +100,8 @@ def remove(source: str, force: bool = False) -> str:
     os.replace(folder, trash)  # one rename: the source is gone at once, never half-deleted for a reader
     shutil.rmtree(trash)
     note = f" (used by {', '.join(sorted(users))}: their next build lacks its rows)" if users else ""
+    prefer = paths.home() / "catalog" / f"prefer-{source}.yaml"  # what `ecd data add --prefer` wrote for it
+    if prefer.is_file():
+        prefer.unlink()
+        note += f" and catalog/{prefer.name}"
     return f"removed data/raw/{source} ({n} file(s)){note}; `ecd data build` or the next load() rebuilds the warehouse"

@@ -137,6 +137,34 @@ def tight_spaces(body: str) -> str:
     return "".join(parts)
 
 
+_FIGURE_PNG = re.compile(r'(<figure class="ecd-figure" id="[^"]+")(><img [^>]*?src="data:image/png;base64,)([A-Za-z0-9+/=]{44})')
+TALL = 1.1  # height / width from which a figure prints taller than the usual cap (print.css: [data-shape="tall"])
+
+
+def mark_tall_figures(body: str) -> str:
+    """Mark figures taller than wide (``data-shape="tall"``) so the print edition gives them more height.
+
+    A figure of many labelled rows (51 test items, 31 provinces) capped at the usual
+    height would shrink to a narrow column with unreadable labels.
+
+    Examples
+    --------
+    >>> import base64, struct
+    >>> png = base64.b64encode(b"\\x89PNG\\r\\n\\x1a\\n" + b"\\0\\0\\0\\rIHDR" + struct.pack(">II", 100, 150) + bytes(8)).decode()
+    >>> mark_tall_figures(f'<figure class="ecd-figure" id="f"><img alt="" src="data:image/png;base64,{png}">')[:60]
+    '<figure class="ecd-figure" id="f" data-shape="tall"><img alt'
+    """
+    import base64
+
+    def sub(m):
+        head = base64.b64decode(m.group(3))
+        width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        tall = head[12:16] == b"IHDR" and width > 0 and height / width >= TALL
+        return (m.group(1) + (' data-shape="tall"' if tall else "")) + m.group(2) + m.group(3)
+
+    return _FIGURE_PNG.sub(sub, body)
+
+
 def link_chapters(body: str, ids) -> str:
     """Point links to another chapter's web page (``href="<id>.html"``) at that chapter inside the print edition.
 
@@ -193,6 +221,7 @@ def print_document(m, toc: list, bodies: dict) -> str:
         # the end of each source line is a named destination too: a reader (and the PDF test) finds where each
         # figure or table ends, so it can see that none is split across pages
         body = _ITEM.sub(lambda m: f'{m.group(1)}<span id="{m.group(2)}--source"></span>{m.group(3)}', body)
+        body = mark_tall_figures(body)
         chapters.append({**t, "anchor": prefix, "body": body, "sections": sections})
     listed = lambda v: [v] if isinstance(v, str) else list(v or [])  # noqa: E731  (the manifest checked the shape)
     board = [(role, listed(names)) for role, names in (m.book.get("editorial_board") or {}).items()]

@@ -250,3 +250,18 @@ def test_results_and_readme_are_rendered_from_the_same_records(B, tmp_path):
     assert "on 2026-12-04 (2 cores shared with other jobs; load average 1.5–1.5" in block
     assert "| z-scores | 10 rows | anthro | 100× | 150× | **DISAGREE** |" in block
     assert "ecd alone" not in block  # only like-for-like ratios go into the README
+
+
+def test_readme_performance_block_quotes_results_md():
+    """Every ratio in README's performance block appears in benchmarks/RESULTS.md."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    results = (BENCH / "RESULTS.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- bench:start -->", 1)[1].split("<!-- bench:end -->", 1)[0]
+    assert "QUICK RUN" not in results, "RESULTS.md must come from a full `make bench` run"
+    rows = [ln for ln in block.splitlines() if ln.startswith("| ") and not ln.startswith("| task")]
+    assert rows, "the README's performance block has no rows"
+    ratios = re.findall(r"[\d,.]+×", block)
+    assert ratios and all(r in results for r in ratios)
+    for row in rows:
+        task, size = (c.strip() for c in row.strip("|").split("|")[:2])
+        assert f"| {task} | {size} |" in results

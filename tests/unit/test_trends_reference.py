@@ -241,10 +241,7 @@ def _sequential_cases():
     exp = pd.read_csv(EXTRA / "selgmented_bic_sequential.csv", keep_default_na=False)
     unexplained = {"s58": "a tie: after k = 2 fails, two segments of selgmented's next start are equally wide "
                           "(2011 - 2004.623 = 2004.623 - 1998.246); rounding in the last bits makes R drop one "
-                          "breakpoint (start 1994.62;1998.25 -> 2 breakpoints) and ecd keep both (-> 3)",
-                   "s59": "same BIC values and 3 breakpoints, but R's final refit with bootstrap restarts reaches "
-                          "a lower RSS (0.033706, last breakpoint 2002.77) than ecd's (0.034057, 2000.84): "
-                          "ecd's emulation of the restarts misses that optimum (not yet explained)"}
+                          "breakpoint (start 1994.62;1998.25 -> 2 breakpoints) and ecd keep both (-> 3)"}
     return [pytest.param(r.series, int(r.n_psi), r.psi, id=r.series,
                          marks=[pytest.mark.xfail(strict=True, reason=unexplained[r.series])]
                          if r.series in unexplained else [])
@@ -255,7 +252,9 @@ def _sequential_cases():
 def test_selgmented_keeps_breakpoints_its_sequential_search_finds(series, n_psi, psi):
     """joinpoint(select="bic") no longer stops selgmented's search at the k where segmented(npsi=k)
     from its default start fails: R's selgmented starts each fit from the previous one and finds 3
-    breakpoints on s5, s29 and s85 (found by benchmarks/trends.py; SYNTHETIC series)."""
+    breakpoints on s5, s29 and s85 (found by benchmarks/trends.py; SYNTHETIC series). On s59 R's final
+    refit reaches a lower RSS because a failed bootstrap restart moves the next start to its random
+    point (seg.lm.fit.boot's est.psi0), which ecd now does too."""
     d = pd.read_csv(EXTRA / "synthetic_series_sequential.csv")
     jp = tr.joinpoint(d[d["series"] == series], continuous=True, select="bic", max_joinpoints=3)
     assert jp.n_joinpoints_ == n_psi

@@ -308,8 +308,10 @@ def seg_lm_fit_boot(y, X, z, psi0, w, opz, rng: RRandom, n_boot=10, break_boot=5
         opz["it_max"] += 1
         o = _try(seg_lm_fit, y, X, z, est_psi_boot, w, opz, return_all=True)
         if o is None and random:
-            start = np.array([rng.runif(lim[0], lim[1]) for _ in est_psi0])
-            o = _try(seg_lm_fit, y, X, z, start, w, opz1)
+            # R replaces est.psi0 by the random start whether or not the fit from it succeeds:
+            # the next bootstrap sample starts from there
+            est_psi0 = np.array([rng.runif(lim[0], lim[1]) for _ in est_psi0])
+            o = _try(seg_lm_fit, y, X, z, est_psi0, w, opz1)
         if o is not None:
             if "dev_values" in o:
                 o = _extract(o)

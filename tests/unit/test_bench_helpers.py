@@ -252,6 +252,35 @@ def test_results_and_readme_are_rendered_from_the_same_records(B, tmp_path):
     assert "ecd alone" not in block  # only like-for-like ratios go into the README
 
 
+def test_a_loose_check_is_shown_apart_and_results_can_be_rerendered(B, tmp_path):
+    """Bootstrap SEs checked within Monte Carlo error do not pass for the difference of the estimates;
+    --render-only rewrites RESULTS.md from RESULTS.json, keeping when the records were written."""
+    spec = importlib.util.spec_from_file_location("bench_run_all", BENCH / "run_all.py")
+    run_all = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_all)
+
+    def check(max_rel, rtol):
+        return {"task": "decomposition", "peer": "R oaxaca", "ok": True, "strict": True, "what": "", "tolerance": "",
+                "max_abs": max_rel, "max_rel": max_rel, "n": 5,
+                "columns": [{"column": "x", "n": 5, "max_abs": max_rel, "max_rel": max_rel, "only_ours_missing": 0,
+                             "only_theirs_missing": 0, "n_beyond": 0, "atol": 0.0, "rtol": rtol, "ok": True}]}
+
+    rec = {"name": "regression", "title": "", "peers": {"R": "4.2.2"}, "missing": [], "notes": [], "failures": [],
+           "exit_status": 0, "checks": [check(7e-14, 1e-8), check(0.074, 0.2828)],
+           "machine": {"when": "2026-12-04 20:49 UTC", "load_average": (6.0, 6.0, 4.0), "cores_usable": 2},
+           "timings": [{"task": "decomposition", "size": "100 rows", "ecd_wall": 1.0, "ecd_cpu": 0.5, "ecd_runs": 1,
+                        "peer": "R oaxaca", "peer_wall": 80.0, "peer_cpu": 40.0, "peer_runs": 1,
+                        "ratio_wall": 80.0, "ratio_cpu": 80.0, "note": ""}]}
+    assert run_all._agreement_for(rec, "decomposition", "R oaxaca") == "agree (max rel 7.0e-14; 7.4e-02 within rel 0.28)"
+    store = tmp_path / "R.json"
+    store.write_text(json.dumps({"quick": False, "invocations": [[]], "written": "2026-12-04 21:00 UTC",
+                                 "records": [rec]}))
+    assert run_all.main(["--render-only", "--results", str(tmp_path / "R.md"), "--no-readme"]) == 0
+    md = (tmp_path / "R.md").read_text()
+    assert "on 2026-12-04 21:00 UTC;" in md
+    assert "| 80.0× | 80.0× | agree (max rel 7.0e-14; 7.4e-02 within rel 0.28) |" in md
+
+
 def test_readme_performance_block_quotes_results_md():
     """Every ratio in README's performance block appears in benchmarks/RESULTS.md."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

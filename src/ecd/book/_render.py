@@ -124,6 +124,7 @@ def source_html(it: dict, cites: dict | None, where: str = "") -> str:
 
 
 _NUMERIC_CELL = re.compile(r"^[+\-−–]?\s*[\d,]*\.?\d")
+_DATE_CELL = re.compile(r"^\d{4}-\d{2}-\d{2}")  # a date (2019-05-09（公布）) reads from the left like text
 _EMPTY_CELL = {"", "—", "–", "-"}
 PRINT_EM = 53.0  # the 16开 text block (147 mm) in em of the PDF's table type (7.8 pt)
 
@@ -145,6 +146,8 @@ def table_layout(cells: dict | None) -> tuple[set, str]:
     --------
     >>> table_layout({"columns": ["指标", "年份", "判断"], "data": [["婴儿死亡率", 2024, "已达到"], ["新生儿死亡率", "—", "未达到"]]})
     ({0, 2}, '')
+    >>> table_layout({"columns": ["日期", "数值"], "data": [["2019-05-09（公布）", 1.5]]})[0]
+    {0}
     """
     if not cells or not cells.get("columns") or any(isinstance(c, list) for c in cells["columns"]):
         return set(), ""
@@ -153,7 +156,7 @@ def table_layout(cells: dict | None) -> tuple[set, str]:
     for j, head in enumerate(columns):
         filled = [r[j] for r in data if r[j] is not None and str(r[j]).strip() not in _EMPTY_CELL]
         numeric = sum(1 for v in filled if (isinstance(v, (int, float)) and not isinstance(v, bool))
-                      or _NUMERIC_CELL.match(str(v).strip()))
+                      or (_NUMERIC_CELL.match(str(v).strip()) and not _DATE_CELL.match(str(v).strip())))
         natural = max([_em(v) for v in filled] or [0.0])
         if filled and 2 * numeric < len(filled):
             text.add(j)

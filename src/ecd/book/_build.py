@@ -737,7 +737,7 @@ def _write_index(site: Path, m: Manifest, toc: list, run_id: str, records: dict)
         + "</li>" for t in toc)
     sub = f"<p class=\"subtitle\">{html.escape(m.book.get('subtitle', ''))}</p>" if m.book.get("subtitle") else ""
     body = (f'<h1 class="chapter-title">{html.escape(m.book["title"])}</h1>{sub}'
-            f'<p>{html.escape(m.book["edition"])} 年版 · {html.escape(m.book.get("publisher", ""))}</p>'
+            f'<p>{html.escape(m.book["edition"])} 年版{" · " + html.escape(m.book["publisher"]) if m.book.get("publisher") else ""}</p>'
             f'<h2>目录</h2><ul class="index-toc">{rows}</ul>'
             '<p><a href="changes.html">与上一版本相比的变化</a></p>'
             + ('<p><a href="book.docx">Word 书稿（book.docx）</a></p>' if (site / "book.docx").exists() else ""))

@@ -131,6 +131,8 @@ def main(argv=None) -> int:
         ran = [c["id"] for c in status["chapters"] if c["state"] != "cached"]
         report.timed("one prose edit (nutrition.md)", size, edit, note="ecd alone; goal ≤ 5 s without the PDF")
         report.check("one prose edit", "the cache", not ran, "a prose edit executes no notebook", f"executed {ran}")
+        report.check("one prose edit", "the render cache", status.get("rendered") == ["nutrition"],
+                     "a prose edit renders only its page", f"rendered {status.get('rendered')}")
         shown = preview_latency(home, prose)
         report.timed("preview: prose edit shown", "one chapter page", B.Timing((shown,), (shown,)),
                      note="edit → reload event → page with the new sentence served; goal ≤ 2 s (CPU not measured)")

@@ -9,6 +9,7 @@ import pytest
 
 from ecd.book._build import build
 from ecd.book._progress import Progress, profile_report
+from ecd.errors import ConfigError
 from minihome import PARAMS, default_manifest, make_notebook
 
 pytestmark = pytest.mark.slow
@@ -108,3 +109,26 @@ def test_progress_bar_on_a_terminal_and_plain_lines_otherwise():
     q.done("a", 4.0, "ok      a (4.0 s)")
     q.done("b", 6.0, "ok      b (6.0 s)")
     assert plain.getvalue() == "" and logged == ["[1/2] ok      a (4.0 s) · ETA 0:02", "[2/2] ok      b (6.0 s)"]
+
+
+def test_a_cold_book_runs_every_notebook_in_the_warm_kernels_unless_a_chapter_asks_for_its_own(mini):
+    res = build(jobs=2, pdf=False, log=lambda _: None)
+    assert res.exit_code == 0
+    st = _status(mini)
+    assert len(st) == 4 and sum(c["kernels"] for c in st.values()) == 2  # 3 chapters, 4 notebooks: 2 kernels
+    numbers = (mini.root / "build" / "current" / "numbers.json").read_text(encoding="utf-8")
+    assert ">6.5<" in mini.chapter_html("alpha") and ">30.0<" in mini.chapter_html("beta")
+
+    m = default_manifest()
+    m["chapters"][0]["own_kernel"] = True
+    mini.write_manifest(m)
+    res = build(jobs=2, pdf=False, force=True, log=lambda _: None)
+    st = _status(mini)
+    assert st["alpha"]["kernels"] == 1 and sum(c["kernels"] for c in st.values()) == 3
+    # the same numbers whichever kernel ran them
+    assert (mini.root / "build" / "current" / "numbers.json").read_text(encoding="utf-8") == numbers
+
+    m["chapters"][0]["own_kernel"] = "yes"
+    mini.write_manifest(m)
+    with pytest.raises(ConfigError, match=r"own_kernel.*not a bool"):
+        build(jobs=2, pdf=False, log=lambda _: None)

@@ -429,7 +429,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
         tasks.append({"id": c.id, "group": c.group, "after": list(c.after), "notebook": str(home / c.notebook),
                       "output": str(out), "params": c.params, "cwd": str(home), "key": key,
                       "timeout": timeout or c.timeout, "env": {"ECD_HOME": str(home), "ECD_BUILD_RUN": run_id},
-                      "batch": c.group if c.section else None})  # a foreach chapter's sections share warm kernels
+                      "fresh": c.own_kernel})  # the others share the build's warm kernels (ecd.book._execute)
     mark("plan")
 
     # 3. execute in dependency order

@@ -135,6 +135,8 @@ def run_lane(take: Callable[[], dict | None], emit: Callable[[dict], None]) -> N
             emit({"event": "start", "id": task["id"]})
             t0 = time.monotonic()
             kernels, kernel_seconds, timed_out, result = 0, 0.0, False, None
+            spec = Path(task["output"]).with_suffix(".task.json")  # as run_task: what runs, beside its output
+            spec.write_text(json.dumps(task, ensure_ascii=False), encoding="utf-8")
             try:
                 proc.stdin.write((json.dumps(task, ensure_ascii=False) + "\n").encode("utf-8"))
                 proc.stdin.flush()
@@ -168,6 +170,7 @@ def run_lane(take: Callable[[], dict | None], emit: Callable[[dict], None]) -> N
                 result = {"id": task["id"], "ok": False, "seconds": round(time.monotonic() - t0, 2), "error": error,
                           "timed_out": timed_out, "kernels": kernels, "kernel_seconds": kernel_seconds}
                 proc = None
+            spec.unlink(missing_ok=True)
             emit(result)
     finally:
         if proc is not None:
@@ -192,38 +195,61 @@ def _readable(stream, timeout: float | None) -> bool:
 
 def run_local(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None], ready: Callable[[], list[dict]] | None = None,
               on_start: Callable[[str], None] | None = None) -> None:
-    """Run tasks with ``jobs`` workers; ``ready`` yields newly runnable tasks (DAG order).
+    """Run tasks with ``jobs`` warm-kernel lanes; ``ready`` yields newly runnable tasks (DAG order).
 
-    Tasks that share a ``batch`` key (the sections of a foreach chapter) run in warm kernels:
-    up to ``jobs`` lanes (:func:`run_lane`) take them one by one from a shared queue, so the
-    31 province sections start two kernels, not 31. ``on_start(task id)`` is called when a
-    task begins (for the progress display).
+    Every task runs in one of up to ``jobs`` lanes (:func:`run_lane`) that take tasks one by one
+    from a shared queue, each into its own output notebook: a cold book of 44 notebooks starts
+    two kernels, not 44, and ``ecd``, pandas, matplotlib and the loaded warehouse are imported
+    once per lane (the kernel's names are cleared between notebooks, figures closed, matplotlib's
+    settings restored). A task with ``"fresh": True`` (a chapter's ``own_kernel: true``) or another
+    kernel than ``python3`` runs in its own worker and kernel (:func:`run_task`); at most ``jobs``
+    notebooks run at once either way. ``on_start(task id)`` is called when a task begins (for the
+    progress display).
     """
-    import collections
     import queue
     import threading
 
     events: queue.Queue = queue.Queue()
+    work: queue.Queue = queue.Queue()  # tasks for the lanes; None ends a lane
     outstanding = 0
     halt = threading.Event()  # set when the loop below ends early: queued tasks are not started
+    jobs = max(1, jobs)
+    lanes = [0]
+    running = threading.BoundedSemaphore(jobs)  # at most ``jobs`` notebooks at once, in lanes or on their own
 
     def single(t):
-        if halt.is_set():
-            return
-        events.put({"event": "start", "id": t["id"]})
-        try:
-            events.put(run_task(t))
-        except Exception as e:  # noqa: BLE001 — the build must hear of every task, whatever happened
-            events.put({"id": t["id"], "ok": False, "seconds": 0.0, "error": f"{type(e).__name__}: {e}", "timed_out": False})
+        with running:
+            if halt.is_set():
+                return
+            events.put({"event": "start", "id": t["id"]})
+            try:
+                events.put(run_task(t))
+            except Exception as e:  # noqa: BLE001 — the build must hear of every task, whatever happened
+                events.put({"id": t["id"], "ok": False, "seconds": 0.0, "error": f"{type(e).__name__}: {e}",
+                            "timed_out": False})
 
-    def lane(take):
+    def lane():
         current = {}
+
+        def take():
+            t = work.get()
+            if t is None or halt.is_set():
+                return None
+            running.acquire()
+            if halt.is_set():
+                running.release()
+                return None
+            current["held"] = True
+            return t
 
         def emit(ev):
             if ev.get("event") == "start":
                 current["id"] = ev["id"]
-            else:
-                current.pop("id", None)
+                events.put(ev)
+                return
+            current.pop("id", None)
+            if current.pop("held", False):
+                running.release()
             events.put(ev)
 
         try:
@@ -232,32 +258,24 @@ def run_local(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None],
             if "id" in current:
                 events.put({"id": current["id"], "ok": False, "seconds": 0.0, "error": f"{type(e).__name__}: {e}",
                             "timed_out": False})
-            while (t := take()) is not None:  # the rest of the batch fails with the same cause
+            if current.pop("held", False):
+                running.release()
+            while (t := work.get()) is not None:  # what this lane would have run fails with the same cause
                 events.put({"id": t["id"], "ok": False, "seconds": 0.0, "error": f"{type(e).__name__}: {e}",
                             "timed_out": False})
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=jobs * 2) as pool:
         def submit(new: list[dict]) -> None:
             nonlocal outstanding
-            batches: dict = collections.defaultdict(list)
             for t in new:
                 outstanding += 1
-                if t.get("batch"):
-                    batches[t["batch"]].append(t)
-                else:
+                if t.get("fresh") or t.get("kernel", "python3") != "python3":
                     pool.submit(single, t)
-            for ts in batches.values():
-                if len(ts) == 1:
-                    pool.submit(single, ts[0])
                     continue
-                todo, lock = collections.deque(ts), threading.Lock()
-
-                def take(todo=todo, lock=lock):
-                    with lock:
-                        return todo.popleft() if todo and not halt.is_set() else None
-
-                for _ in range(min(max(1, jobs), len(ts))):
-                    pool.submit(lane, take)
+                work.put(t)
+                if lanes[0] < jobs:  # a lane starts when there is work for it, at most ``jobs`` of them
+                    lanes[0] += 1
+                    pool.submit(lane)
 
         try:
             submit(list(tasks))
@@ -274,6 +292,9 @@ def run_local(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None],
         except BaseException:
             halt.set()  # the running notebooks end; nothing new starts
             raise
+        finally:
+            for _ in range(lanes[0]):
+                work.put(None)  # each lane ends (and stops its kernel) once its current notebook is done
 
 
 def run_dask(tasks: Iterable[dict], jobs: int, on_done: Callable[[dict], None], ready: Callable[[], list[dict]] | None = None,

@@ -24,7 +24,7 @@ _BOOK_KEYS = {"title", "subtitle", "edition", "lang", "publisher", "editors", "e
               "bibliography", "previous_edition"}
 _TOP_KEYS = {"book", "matrices", "data", "chapters"}
 _CHAPTER_KEYS = {"id", "title", "notebook", "prose", "parameters", "params", "foreach", "intro", "uses", "after", "required",
-                 "timeout"}
+                 "timeout", "own_kernel"}
 _DATA_KEYS = {"id", "action", "uses"}
 _SPEC_KEYS = {"type", "default", "items", "values", "pattern", "min", "max", "description"}
 
@@ -173,6 +173,7 @@ class Chapter:
     section: str | None = None  # the foreach item, e.g. "CN-BJ"
     section_title: str | None = None  # its display name, e.g. "北京"
     number: int = 0  # chapter number in the book
+    own_kernel: bool = False  # run in a fresh worker and kernel of its own, not in a build's warm kernel
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,7 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
         prose = c.get("prose")
         if prose is not None and not (home / prose).exists():
             raise ConfigError(f"{_where(w + '.prose')}: {prose} does not exist")
-        for k, typ in (("required", bool), ("timeout", int)):
+        for k, typ in (("required", bool), ("timeout", int), ("own_kernel", bool)):
             if k in c and (not isinstance(c[k], typ) or isinstance(c[k], bool) != (typ is bool)):
                 raise ConfigError(f"{_where(w + '.' + k)}: {c[k]!r} is not a {typ.__name__}")
         if "timeout" in c and c["timeout"] <= 0:
@@ -382,7 +383,7 @@ def load_manifest(path: Path | None = None, overrides: dict | None = None, check
         base = dict(
             title=c["title"], notebook=c["notebook"], prose=prose, uses=tuple(c.get("uses") or ()),
             after=tuple(c.get("after") or ()), required=c.get("required", True), timeout=c.get("timeout"),
-            group=cid, number=i + 1,
+            group=cid, number=i + 1, own_kernel=c.get("own_kernel", False),
         )
         fe = c.get("foreach")
         if fe is None:

@@ -1,10 +1,11 @@
-"""A warm kernel for the sections of a ``foreach`` chapter (called as a subprocess by the executor).
+"""A warm kernel for a build's notebooks (called as a subprocess by the executor).
 
 Usage: ``python -m ecd.book._pool`` with one task (JSON, as for :mod:`ecd.book._worker`) per
 line on stdin. One kernel runs them one after another, each into its own output notebook (so
-every section stays separate and cacheable); between two sections the kernel's namespace is
-cleared (``%reset -f``), open figures are closed and matplotlib's settings restored, while the
-imported modules (``ecd``, pandas, matplotlib, the loaded warehouse) stay warm. The saved
+every chapter and section stays separate and cacheable); between two notebooks the kernel's
+namespace is cleared (``%reset -f``), open figures are closed, matplotlib's settings, the
+warnings filters and the working folder restored, while the imported modules (``ecd``, pandas,
+matplotlib, the loaded warehouse) stay warm. The saved
 notebooks are numbered from 1, as a fresh kernel would number them.
 
 Events, one JSON line each on stdout::
@@ -27,12 +28,22 @@ from pathlib import Path
 
 from ecd._io import is_storage_error
 
+# taken once when a kernel starts: what a fresh kernel has, restored between two notebooks
+_SNAPSHOT = ("import sys as _s, os as _o, warnings as _w\n"
+             "_s._ecd_lane = (list(_w.filters), _o.getcwd())\n"
+             "del _s, _o, _w\n")
 _RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
           "import sys as _s\n"
           "if 'matplotlib.pyplot' in _s.modules:\n"
           "    _s.modules['matplotlib.pyplot'].close('all')\n"
           "if 'matplotlib' in _s.modules:\n"
           "    _s.modules['matplotlib'].rc_file_defaults()\n"
+          "if hasattr(_s, '_ecd_lane'):\n"
+          "    import os as _o, warnings as _w\n"
+          "    _w.filters[:] = _s._ecd_lane[0]\n"
+          "    getattr(_w, '_filters_mutated', lambda: None)()\n"
+          "    _o.chdir(_s._ecd_lane[1])\n"
+          "    del _o, _w\n"
           "del _s\n")
 
 
@@ -83,6 +94,7 @@ class WarmKernel:
         kc.start_channels()
         try:
             run_sync(kc.wait_for_ready)(timeout=120)
+            run_sync(kc.execute_interactive)(_SNAPSHOT, store_history=False, silent=True, timeout=60)
         finally:
             kc.stop_channels()
         _emit(self.events, event="kernel", pid=getattr(self.km.provisioner, "pid", None),

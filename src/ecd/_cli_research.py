@@ -5,8 +5,6 @@ import argparse
 import unicodedata
 from pathlib import Path
 
-import pandas as pd
-
 from ecd.errors import ParameterError
 
 __all__ = ["add_parsers", "aligned"]
@@ -56,6 +54,8 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def _cmd_sources(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from ecd import data
     from ecd.data._remove import chapters_using
 

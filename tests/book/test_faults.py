@@ -292,3 +292,27 @@ def test_next_build_stops_processes_left_by_a_dead_run(built):
     finally:
         if left.poll() is None:
             left.kill()
+
+
+def test_quick_warehouse_check_of_the_book_sends_any_doubt_to_heal(tmp_path, monkeypatch):
+    import hashlib
+
+    from ecd.book._build import _warehouse_whole
+
+    monkeypatch.setenv("ECD_HOME", str(tmp_path))
+    folder = tmp_path / "data" / "processed"
+    folder.mkdir(parents=True)
+    assert not _warehouse_whole()  # no manifest
+    (folder / "warehouse.parquet").write_bytes(b"PAR1 rows PAR1")
+    (folder / "warehouse.duckdb").write_bytes(b"duck")
+    recorded = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in ("warehouse.parquet", "warehouse.duckdb")}
+    (folder / "manifest.json").write_text(json.dumps({"content_sha256": recorded}), encoding="utf-8")
+    assert _warehouse_whole()
+    (folder / "warehouse.duckdb").write_bytes(b"duc")  # truncated
+    assert not _warehouse_whole()
+    (folder / "warehouse.duckdb").write_bytes(b"duck")
+    (folder / "publications.parquet").write_bytes(b"PAR1")  # a file the manifest does not vouch for
+    assert not _warehouse_whole()
+    (folder / "publications.parquet").unlink()
+    (folder / "manifest.json").write_text("{", encoding="utf-8")
+    assert not _warehouse_whole()

@@ -330,6 +330,23 @@ def build(*, jobs: int = 1, only=(), force: bool = False, keep_going: bool = Fal
         lock.__exit__(None, None, None)
 
 
+def _warehouse_whole() -> bool:
+    """True when every file of the warehouse matches the sha256 its manifest records.
+
+    A quick check that needs neither pandas nor ``ecd.data`` (a no-op build stays fast); anything
+    else — a mismatch, a missing or unreadable manifest — goes to ``ecd.data._warehouse.heal``,
+    which decides and rebuilds.
+    """
+    folder = paths.processed_dir()
+    try:
+        recorded = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["content_sha256"]
+        present = {p.name for p in folder.iterdir() if p.suffix in (".parquet", ".duckdb")}
+        return bool(recorded) and present <= set(recorded) and all(
+            _cache.sha256_bytes((folder / name).read_bytes()) == digest for name, digest in recorded.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
 def _check_build_dir() -> None:
     """Refuse, before anything starts, a build/ that cannot be written (read-only, no permission, full)."""
     import os
@@ -400,7 +417,7 @@ def _build_locked(m: Manifest, run_id: str, *, jobs, only, refs, force, keep_goi
             log(f"data: building the warehouse ({d.id})")
             data.build()
             atomic_write(marker, step_keys[d.id])
-        else:
+        elif not _warehouse_whole():
             from ecd.data import _warehouse
 
             with _warehouse._build_lock():  # a warehouse file damaged since its build is rebuilt, and said

@@ -93,7 +93,7 @@ def check_mapping(m, label: str) -> dict:
 
 
 def mapping_problems(m, label: str) -> tuple[dict | None, list[str]]:
-    """Every problem of a yearbook mapping, one message each, and the mapping to read the table with.
+    r"""Every problem of a yearbook mapping, one message each, and the mapping to read the table with.
 
     The mapping is ``None`` when the table cannot be read; a misspelled key with one
     likely meaning (``geo_colum``) is a problem, but the table is read with the key
